@@ -1,0 +1,116 @@
+"""The errors ipkg raises on purpose, each carrying what went wrong and where.
+
+The CLI maps them to exit codes and the server to HTTP statuses, each in one
+table (``cli.EXIT_CODES``, ``serve.errors``); anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ipkg.validate import Report
+
+
+class IpkgError(Exception):
+    """Base of every error ipkg raises deliberately."""
+
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text}\nhint: {self.hint}" if self.hint else text
+
+
+class ConfigError(IpkgError):
+    """A setting has a bad value; the message names the setting and what is allowed."""
+
+    def __init__(self, setting: str, problem: str, *, hint: str = "") -> None:
+        super().__init__(f"setting {setting!r}: {problem}")
+        self.setting = setting
+        self.hint = hint
+
+
+class LoadError(IpkgError):
+    """An RDF document cannot be parsed. Carries file, line and column (1-based)."""
+
+    def __init__(
+        self,
+        source: str | Path,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.source = str(source)
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = self.source
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+
+
+class ValidationFailed(IpkgError):
+    """The data violates the SHACL shapes; ``report`` lists every violation."""
+
+    hint = "fix the resources named above, then run 'ipkg validate' again"
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(report.text())
+
+
+class InconsistentData(IpkgError):
+    """OWL-RL found the data inconsistent with the ontology (e.g. a disjointness clash)."""
+
+    hint = "a resource has types or values the ontology declares incompatible; correct the data"
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = sorted(messages)
+        lines = "\n".join(f"  - {m}" for m in self.messages)
+        super().__init__(f"the data is inconsistent with the ontology (OWL 2 RL):\n{lines}")
+
+
+class QuerySyntaxError(IpkgError):
+    """A SPARQL query or update does not parse; carries line and column (1-based)."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        self.reason = message
+        self.line = line
+        self.column = column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"SPARQL syntax error: {where}{message}")
+
+
+class QueryTimeout(IpkgError):
+    """A query ran past its time limit and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.hint = (
+            "simplify the query, add a LIMIT, or raise the limit with the 'timeout' parameter "
+            "(up to the server's query_timeout setting)"
+        )
+        super().__init__(f"query stopped after {seconds:g} s (time limit)")
+
+
+class ResultTooLarge(IpkgError):
+    """A query produced more rows than the configured maximum."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.hint = "add a LIMIT (or paginate with LIMIT/OFFSET)"
+        super().__init__(f"the result has more than {limit} rows (max_result_rows)")
+
+
+class Forbidden(IpkgError):
+    """The operation is refused by configuration (update disabled, SERVICE not allowed …)."""
+
+
+class NotFound(IpkgError):
+    """The named resource or graph does not exist."""

@@ -1,0 +1,118 @@
+"""Serialise graphs and datasets in every RDF format, deterministically.
+
+Same graph, same bytes: Turtle goes through rdflib's ``longturtle`` (sorted
+subjects and predicates, ipkg's prefixes only), line-based formats are sorted.
+The shipped Turtle files are kept in this form (``ipkg fmt``), so diffs stay
+readable and a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+
+from ipkg.errors import IpkgError
+from ipkg.namespaces import (
+    GRAPH_BASE,
+    GRAPH_EXTERNAL,
+    GRAPH_FACTS,
+    GRAPH_INFERRED,
+    GRAPH_LINKS,
+    GRAPH_ONTOLOGY,
+    bind_prefixes,
+)
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    """One output format: its CLI name, rdflib serializer, file suffix and media type."""
+
+    name: str
+    serializer: str
+    suffix: str
+    media_type: str
+    quads: bool = False
+
+
+FORMATS: dict[str, RdfFormat] = {
+    f.name: f
+    for f in (
+        RdfFormat("turtle", "longturtle", ".ttl", "text/turtle"),
+        RdfFormat("ntriples", "nt", ".nt", "application/n-triples"),
+        RdfFormat("nquads", "nquads", ".nq", "application/n-quads", quads=True),
+        RdfFormat("trig", "trig", ".trig", "application/trig", quads=True),
+        RdfFormat("xml", "pretty-xml", ".rdf", "application/rdf+xml"),
+        RdfFormat("jsonld", "json-ld", ".jsonld", "application/ld+json"),
+    )
+}
+"""Every export format by name (the names the CLI and ``format=`` accept)."""
+
+GRAPH_SELECTIONS = ("all", "asserted", "inferred", "ontology", "facts", "links", "external")
+"""Which named graphs an export takes: ``asserted`` is everything but the inferred graph."""
+
+
+def select_graphs(dataset: Dataset, which: str) -> list[Graph]:
+    """The named graphs of ``dataset`` that ``which`` (one of GRAPH_SELECTIONS) names, sorted by IRI."""
+    if which not in GRAPH_SELECTIONS:
+        raise IpkgError(f"unknown graph selection {which!r}; use one of {', '.join(GRAPH_SELECTIONS)}")
+    named = {URIRef(str(g.identifier)): g for g in dataset.graphs() if isinstance(g.identifier, URIRef)}
+    wanted = {
+        "ontology": lambda i: i == GRAPH_ONTOLOGY,
+        "facts": lambda i: i == GRAPH_FACTS,
+        "links": lambda i: i == GRAPH_LINKS,
+        "inferred": lambda i: i == GRAPH_INFERRED,
+        "external": lambda i: str(i).startswith(GRAPH_EXTERNAL),
+        "asserted": lambda i: str(i).startswith(GRAPH_BASE) and i != GRAPH_INFERRED,
+        "all": lambda i: str(i).startswith(GRAPH_BASE),
+    }[which]
+    return [named[i] for i in sorted(named) if wanted(i) and len(named[i])]
+
+
+def serialize(graphs: list[Graph], format_name: str) -> bytes:
+    """Serialise ``graphs`` in ``format_name``: triple formats merge them, quad formats keep the names."""
+    fmt = FORMATS.get(format_name)
+    if fmt is None:
+        raise IpkgError(f"unknown format {format_name!r}; use one of {', '.join(FORMATS)}")
+    if fmt.quads:
+        target: Graph = Dataset()
+        for graph in graphs:
+            named = target.graph(graph.identifier)  # type: ignore[attr-defined]
+            for triple in graph:
+                named.add(triple)
+    else:
+        target = Graph()
+        for graph in graphs:
+            for triple in graph:
+                target.add(triple)
+    return serialize_graph(target, format_name)
+
+
+def serialize_graph(graph: Graph, format_name: str) -> bytes:
+    """Serialise one graph (or dataset) deterministically."""
+    fmt = FORMATS[format_name]
+    bind_prefixes(graph)
+    data = graph.serialize(format=fmt.serializer, encoding="utf-8")
+    if fmt.serializer in ("nt", "nquads"):
+        lines = sorted({line for line in data.decode("utf-8").splitlines() if line.strip()})
+        data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    return data
+
+
+def format_turtle(text: str, source: str | Path = "<input>") -> str:
+    """The canonical form of a Turtle document: its leading comment block, then longturtle.
+
+    Raises:
+        LoadError: the document does not parse.
+    """
+    from ipkg.load import parse_text
+
+    header = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line.rstrip())
+    graph = parse_text(text, "turtle", source=source)
+    body = serialize_graph(graph, "turtle").decode("utf-8").strip()
+    return ("\n".join(header) + "\n" if header else "") + body + "\n"

@@ -1,0 +1,172 @@
+"""Files and request bodies → RDF graphs, or a LoadError naming file, line and column.
+
+Parsing always goes into a fresh graph: a document that fails half-way is
+thrown away whole, so nothing half-loaded is ever used.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.sax
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from ipkg.config import Settings
+from ipkg.errors import LoadError
+from ipkg.namespaces import GRAPH_LINKS, external_graph
+
+RDF_SUFFIXES: dict[str, str] = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+    ".n3": "n3",
+}
+"""File suffix → rdflib parser name."""
+
+QUAD_FORMATS = frozenset({"nquads", "trig"})
+
+
+@dataclass
+class Sources:
+    """Everything the build reads, parsed: one graph per concern."""
+
+    ontology: Graph
+    facts: Graph
+    shapes: Graph
+    links: Graph
+    external: dict[str, Graph] = field(default_factory=dict)
+
+    def asserted_graphs(self) -> dict[URIRef, Graph]:
+        """The named graphs of asserted data (not the ontology, not the shapes)."""
+        from ipkg.namespaces import GRAPH_FACTS
+
+        graphs = {GRAPH_FACTS: self.facts, GRAPH_LINKS: self.links}
+        graphs.update({external_graph(name): g for name, g in sorted(self.external.items())})
+        return graphs
+
+
+def load_sources(settings: Settings) -> Sources:
+    """Parse the ontology, facts, links, external imports and shapes of ``settings.root``.
+
+    ``data/links/`` goes to the links graph; ``<state_dir>/external/<name>.nt``
+    (written by ``ipkg import``) to the external graph ``name``.
+
+    Raises:
+        LoadError: a file does not parse, or a folder is missing.
+    """
+    data_files = rdf_files(settings.data_dir)
+    links_dir = settings.data_dir / "links"
+    external_dir = settings.var_dir / "external"
+    return Sources(
+        ontology=parse_files(rdf_files(settings.ontology_dir)),
+        facts=parse_files(f for f in data_files if links_dir not in f.parents),
+        shapes=parse_files(rdf_files(settings.shapes_dir)),
+        links=parse_files(f for f in data_files if links_dir in f.parents),
+        external={
+            path.stem: parse_files([path])
+            for path in (rdf_files(external_dir) if external_dir.is_dir() else [])
+        },
+    )
+
+
+def rdf_files(folder: Path) -> list[Path]:
+    """The RDF files under ``folder``, recursively, in a stable (sorted) order.
+
+    Raises:
+        LoadError: ``folder`` does not exist.
+    """
+    if not folder.is_dir():
+        raise LoadError(folder, "folder not found (is the project root right? see the 'root' setting)")
+    return sorted(p for p in folder.rglob("*") if p.suffix in RDF_SUFFIXES and p.is_file())
+
+
+def parse_files(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
+    """Parse every file into one graph (a new one unless given)."""
+    graph = Graph() if graph is None else graph
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LoadError(path, f"cannot read: {exc}") from exc
+        parse_text(text, format_for(path), source=path, into=graph)
+    return graph
+
+
+def format_for(path: Path) -> str:
+    """The rdflib parser for ``path``, from its suffix."""
+    try:
+        return RDF_SUFFIXES[path.suffix]
+    except KeyError:
+        raise LoadError(path, f"unknown RDF file type {path.suffix!r}; use one of {', '.join(RDF_SUFFIXES)}") from None
+
+
+def parse_text(
+    text: str,
+    format: str,
+    *,
+    source: str | Path = "<input>",
+    into: Graph | None = None,
+    base: str | None = None,
+) -> Graph:
+    """Parse ``text`` and add it to ``into`` only if the whole document parses.
+
+    Quad formats (TriG, N-Quads) are parsed into a Dataset; their triples are
+    merged into ``into`` unless it is itself a Dataset.
+
+    Raises:
+        LoadError: with the parser's message and, where it can be told, line and column.
+    """
+    scratch: Graph = Dataset() if format in QUAD_FORMATS else Graph()
+    try:
+        scratch.parse(data=text, format=format, publicID=base)
+    except Exception as exc:  # noqa: BLE001 - every parser failure becomes a LoadError
+        line, column, message = _locate(exc, text)
+        raise LoadError(source, message, line=line, column=column) from exc
+    target = Graph() if into is None else into
+    if isinstance(target, Dataset) and isinstance(scratch, Dataset):
+        for quad in scratch.quads((None, None, None, None)):
+            target.add(quad)
+    else:
+        for triple in scratch.triples((None, None, None)):
+            target.add(triple)
+    return target
+
+
+def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:
+    """Line, column (1-based) and a clean message for a parser exception."""
+    if isinstance(exc, BadSyntax):
+        index = exc._i  # noqa: SLF001 - rdflib keeps the offset only here
+        return _line_col(text, index) + (f"bad syntax ({exc._why})",)  # noqa: SLF001
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.lineno, exc.colno, exc.msg
+    if isinstance(exc, xml.sax.SAXParseException):
+        return exc.getLineNumber(), exc.getColumnNumber() + 1, exc.getMessage()
+    message = str(exc).strip() or type(exc).__name__
+    quoted = re.search(r"Invalid line[^:]*:\s*\n?'?\"?(.+?)'?\"?$", message, re.DOTALL)
+    if quoted:
+        bad = quoted.group(1).strip()
+        for number, line in enumerate(text.splitlines(), start=1):
+            if bad and bad in line:
+                return number, line.index(bad) + 1, message.splitlines()[0].rstrip(":")
+    if isinstance(exc, IndexError):
+        lines = text.splitlines() or [""]
+        return len(lines), len(lines[-1]) + 1, "unexpected end of input (a statement is not finished)"
+    return None, None, message
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    index = max(0, min(index, len(text)))
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column

@@ -1,0 +1,121 @@
+"""SPARQL 1.1 queries over the dataset: parsing with positions, evaluation, result formats.
+
+rdflib spends most of a cheap query parsing it, so parsed queries are cached
+by their text. Syntax errors become ``QuerySyntaxError`` with line and column.
+Like the Wikidata Query Service, ipkg's prefixes (``ipkg:``, ``ipkgo:``, ``wd:``,
+``wdt:`` …, see ``namespaces.PREFIXES``) are predeclared: a query may use them
+without PREFIX lines, and its own PREFIX lines take precedence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import lru_cache
+from typing import Any
+
+from pyparsing import ParseBaseException
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.sparql import Query, Update
+from rdflib.query import Result
+from rdflib.term import Node
+
+from ipkg.errors import QuerySyntaxError
+from ipkg.namespaces import PREFIXES
+
+_INIT_NS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+RESULT_FORMATS = ("table", "json", "xml", "csv", "tsv")
+"""Formats of SELECT/ASK results on the command line."""
+
+
+@lru_cache(maxsize=512)
+def prepare_query(text: str, base: str | None = None) -> Query:
+    """Parse and translate a query once; later calls with the same text reuse it.
+
+    Raises:
+        QuerySyntaxError: the text is not a SPARQL 1.1 query (with line and column).
+    """
+    try:
+        return translateQuery(parseQuery(text), base=base, initNs=_INIT_NS)
+    except ParseBaseException as exc:
+        raise QuerySyntaxError(_parse_message(exc), line=exc.lineno, column=exc.col) from exc
+    except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad queries
+        raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
+
+
+def prepare_update(text: str, base: str | None = None) -> Update:
+    """Parse and translate a SPARQL 1.1 Update request.
+
+    Raises:
+        QuerySyntaxError: the text is not a SPARQL 1.1 update (with line and column).
+    """
+    try:
+        return translateUpdate(parseUpdate(text), base=base, initNs=_INIT_NS)
+    except ParseBaseException as exc:
+        raise QuerySyntaxError(_parse_message(exc), line=exc.lineno, column=exc.col) from exc
+    except Exception as exc:  # noqa: BLE001
+        raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
+
+
+def _parse_message(exc: ParseBaseException) -> str:
+    line = exc.line or ""
+    caret = " " * max(exc.col - 1, 0) + "^"
+    return f"{exc.msg}\n  {line}\n  {caret}"
+
+
+def run_query(graph: Graph, text: str, **options: Any) -> Result:
+    """Evaluate ``text`` over ``graph`` (a Graph or Dataset); ``options`` go to rdflib (initBindings …)."""
+    return graph.query(prepare_query(text), **options)
+
+
+def format_result(result: Result, fmt: str) -> bytes:
+    """SELECT/ASK results as ``table``, SPARQL ``json``/``xml``, ``csv`` or ``tsv``."""
+    if fmt == "table":
+        return render_table(result).encode("utf-8")
+    if fmt == "csv":
+        return _csv(result)
+    return result.serialize(format=fmt) or b""
+
+
+def _csv(result: Result) -> bytes:
+    """SPARQL 1.1 CSV results (§2): CRLF rows, plain values, blank nodes as _:label."""
+    if result.type == "ASK":
+        return f"{'true' if result.askAnswer else 'false'}\r\n".encode()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    variables = [str(v) for v in result.vars or []]
+    writer.writerow(variables)
+    for row in result:
+        writer.writerow(["" if term is None else _csv_term(term) for term in row])  # type: ignore[union-attr]
+    return out.getvalue().encode("utf-8")
+
+
+def _csv_term(term: Node) -> str:
+    if isinstance(term, URIRef | Literal):
+        return str(term)
+    return f"_:{term}"
+
+
+def render_table(result: Result) -> str:
+    """A plain-text table for people, with prefixed names."""
+    if result.type == "ASK":
+        return ("true" if result.askAnswer else "false") + "\n"
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        assert result.graph is not None
+        return result.graph.serialize(format="turtle")
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    names = [str(v) for v in result.vars or []]
+    rows = [
+        ["" if t is None else t.n3(graph.namespace_manager) for t in row]  # type: ignore[union-attr]
+        for row in result
+    ]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    rule = "-+-".join("-" * w for w in widths)
+    body = [line(names), rule, *(line(r) for r in rows)]
+    return "\n".join(body) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
