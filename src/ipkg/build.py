@@ -22,6 +22,7 @@ from ipkg.errors import ValidationFailed
 from ipkg.load import Sources, load_sources
 from ipkg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes
 from ipkg.reason import infer
+from ipkg.deadline import DeadlineMemory
 from ipkg.validate import Report, validate
 
 log = logging.getLogger("ipkg.build")
@@ -106,7 +107,7 @@ def assemble(
     with _step("reason", say, timings):
         inferred = infer(ontology, [data])
     say(f"  {len(inferred)} inferred triples")
-    dataset = Dataset(default_union=True)
+    dataset = Dataset(store=DeadlineMemory(), default_union=True)
     bind_prefixes(dataset)
     for identifier, graph in ((GRAPH_ONTOLOGY, ontology), *asserted.items(), (GRAPH_INFERRED, inferred)):
         target = dataset.graph(identifier)

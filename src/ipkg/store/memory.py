@@ -1,0 +1,298 @@
+"""The in-memory store: rdflib datasets, snapshot reads, serialised transactional writes.
+
+Readers take the current ``KnowledgeGraph`` snapshot and never lock; a writer
+copies the asserted graphs, applies its change to the copy, rebuilds (validate
+→ reason) with ``build.assemble``, appends the change to a journal, and only
+then publishes the new snapshot. A change that fails at any step leaves the
+published snapshot untouched. On start the journal is replayed over the
+freshly built files, so committed updates survive a restart while edits to
+``data/`` still take effect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.plugins.sparql import update as sparql_update
+from rdflib.plugins.sparql.sparql import QueryContext, Update
+from rdflib.query import Result
+
+from ipkg.build import KnowledgeGraph, assemble
+from ipkg.errors import Forbidden, IpkgError
+from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from ipkg.query import prepare_query, prepare_update
+from ipkg.store.base import DatasetSpec, UpdateOutcome, materialize
+from ipkg.deadline import DeadlineMemory, deadline
+from ipkg.store.guard import check_remote
+
+log = logging.getLogger("ipkg.store")
+
+VIEW_CACHE_SIZE = 16
+
+
+class MemoryStore:
+    """The default backend: everything in memory, changes journalled under ``state_dir``."""
+
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        *,
+        journal: Path | None = None,
+        service_allowlist: tuple[str, ...] = (),
+    ) -> None:
+        self._kg = kg
+        self._generation = 0
+        self._write_lock = threading.Lock()
+        self._views: OrderedDict[tuple[int, DatasetSpec], Dataset] = OrderedDict()
+        self._views_lock = threading.Lock()
+        self._journal = journal
+        self._allowlist = service_allowlist
+        if journal is not None and journal.exists():
+            self._replay(journal)
+
+    @property
+    def knowledge_graph(self) -> KnowledgeGraph:
+        """The current committed snapshot."""
+        return self._kg
+
+    @property
+    def generation(self) -> int:
+        """Number of changes committed since start (journal replay counts as one)."""
+        return self._generation
+
+    # -- reads ---------------------------------------------------------------
+
+    def query(
+        self,
+        text: str,
+        *,
+        dataset: DatasetSpec = DatasetSpec(),
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        base: str | None = None,
+    ) -> Result:
+        """Evaluate ``text`` over the requested dataset, fully, within the limits.
+
+        Protocol graphs (``dataset``) override the query's own FROM / FROM NAMED.
+
+        Raises:
+            QuerySyntaxError, Forbidden, QueryTimeout, ResultTooLarge.
+        """
+        prepared = prepare_query(text, base)
+        check_remote(prepared.algebra, self._allowlist)
+        clause = prepared.algebra.get("datasetClause")
+        if not dataset.explicit and clause:
+            dataset = DatasetSpec(
+                default_graphs=tuple(str(c.default) for c in clause if c.get("default")),
+                named_graphs=tuple(str(c.named) for c in clause if c.get("named")),
+                infer=dataset.infer,
+            )
+        if clause:
+            prepared = _without_dataset_clause(prepared)
+        kg, generation = self._kg, self._generation
+        target = self._view(kg, generation, dataset)
+        with deadline(timeout):
+            return materialize(target.query(prepared, base=base), max_rows)
+
+    def read_graph(self, iri: URIRef | None) -> Graph | None:
+        """A copy of one graph; ``None`` is the default graph (the union of all)."""
+        kg = self._kg
+        source: Graph
+        if iri is None:
+            source = kg.dataset
+        else:
+            names = {g.identifier for g in kg.dataset.graphs()}
+            if iri not in names or not len(kg.dataset.graph(iri)):
+                return None
+            source = kg.dataset.graph(iri)
+        copy = Graph(identifier=iri)
+        for triple in source.triples((None, None, None)):
+            copy.add(triple)
+        return copy
+
+    def graph_sizes(self) -> dict[URIRef, int]:
+        """Triples per non-empty named graph, sorted by IRI."""
+        graphs = self._kg.dataset.graphs()
+        return {
+            URIRef(str(g.identifier)): len(g)
+            for g in sorted(graphs, key=lambda g: str(g.identifier))
+            if len(g) and isinstance(g.identifier, URIRef) and str(g.identifier).startswith("http")
+        }
+
+    def _view(self, kg: KnowledgeGraph, generation: int, spec: DatasetSpec) -> Dataset:
+        if not spec.explicit and spec.infer:
+            return kg.dataset
+        key = (generation, spec)
+        with self._views_lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        view = _dataset_view(kg.dataset, spec)
+        with self._views_lock:
+            self._views[key] = view
+            while len(self._views) > VIEW_CACHE_SIZE:
+                self._views.popitem(last=False)
+        return view
+
+    # -- writes --------------------------------------------------------------
+
+    def update(self, text: str, *, base: str | None = None, timeout: float | None = None) -> UpdateOutcome:
+        """Apply a SPARQL 1.1 Update as one transaction (validate, re-reason, journal, publish).
+
+        In an update the default graph is the facts graph; the ontology, links
+        and external graphs are addressed with GRAPH; the inferred graph is
+        computed and cannot be written.
+
+        Raises:
+            QuerySyntaxError, Forbidden, ValidationFailed, InconsistentData, QueryTimeout.
+        """
+        prepared = prepare_update(text, base)
+        check_remote(prepared.algebra, self._allowlist)
+        return self._commit(text, base, timeout)
+
+    def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
+        """Graph Store Protocol writes, expressed as an update so they journal the same way."""
+        target = "DEFAULT" if iri is None or iri == GRAPH_FACTS else f"GRAPH <{iri}>"
+        parts = [] if merge else [f"DROP SILENT {target}"]
+        if graph is not None and len(graph):
+            body = graph.serialize(format="nt")
+            inner = body if iri is None or iri == GRAPH_FACTS else f"GRAPH <{iri}> {{\n{body}}}"
+            parts.append(f"INSERT DATA {{\n{inner}}}")
+        if not parts:
+            return UpdateOutcome(0, 0, self._generation)
+        return self._commit(" ;\n".join(parts), None, None)
+
+    def _commit(self, text: str, base: str | None, timeout: float | None) -> UpdateOutcome:
+        with self._write_lock:
+            old = self._kg
+            kg = self._apply(old, [(text, base)], timeout)
+            before = _asserted_triples(old)
+            after = _asserted_triples(kg)
+            if self._journal is not None:
+                self._append_journal(text, base)
+            self._kg = kg
+            self._generation += 1
+            outcome = UpdateOutcome(len(after - before), len(before - after), self._generation)
+        log.info("update %s", outcome.summary())
+        return outcome
+
+    def _apply(self, kg: KnowledgeGraph, changes: list[tuple[str, str | None]], timeout: float | None) -> KnowledgeGraph:
+        scratch = Dataset(store=DeadlineMemory(), default_union=False)
+        for graph in kg.dataset.graphs():
+            if graph.identifier == GRAPH_INFERRED or not len(graph):
+                continue
+            target = scratch.default_graph if graph.identifier == GRAPH_FACTS else scratch.graph(graph.identifier)
+            for triple in graph:
+                target.add(triple)
+        with deadline(timeout):
+            for text, base in changes:
+                _eval_update(scratch, prepare_update(text, base))
+        if len(scratch.graph(GRAPH_INFERRED)):
+            raise Forbidden(f"<{GRAPH_INFERRED}> is computed by the reasoner and cannot be written")
+        asserted: dict[URIRef, Graph] = {GRAPH_FACTS: scratch.default_graph}
+        for graph in scratch.graphs():
+            identifier = graph.identifier
+            if isinstance(identifier, URIRef) and identifier not in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS):
+                if str(identifier).startswith("http") and len(graph):
+                    asserted[identifier] = graph
+        return assemble(scratch.graph(GRAPH_ONTOLOGY), kg.shapes, asserted, progress=log.debug)
+
+    # -- journal -------------------------------------------------------------
+
+    def _append_journal(self, text: str, base: str | None) -> None:
+        assert self._journal is not None
+        self._journal.parent.mkdir(parents=True, exist_ok=True)
+        entry = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "base": base, "update": text})
+        with self._journal.open("a", encoding="utf-8") as handle:
+            handle.write(entry + "\n")
+            handle.flush()
+
+    def _replay(self, journal: Path) -> None:
+        changes = []
+        for number, line in enumerate(journal.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                changes.append((str(entry["update"]), entry.get("base")))
+            except (ValueError, KeyError) as exc:
+                raise IpkgError(f"{journal}:{number}: corrupt journal entry ({exc})") from exc
+        if changes:
+            log.info("replaying %d committed update(s) from %s", len(changes), journal)
+            self._kg = self._apply(self._kg, changes, None)
+            self._generation += 1
+
+
+_UPDATE_OPERATIONS = {
+    "Load": sparql_update.evalLoad,
+    "Clear": sparql_update.evalClear,
+    "Drop": sparql_update.evalDrop,
+    "Create": sparql_update.evalCreate,
+    "Add": sparql_update.evalAdd,
+    "Move": sparql_update.evalMove,
+    "Copy": sparql_update.evalCopy,
+    "InsertData": sparql_update.evalInsertData,
+    "DeleteData": sparql_update.evalDeleteData,
+    "DeleteWhere": sparql_update.evalDeleteWhere,
+    "Modify": sparql_update.evalModify,
+}
+
+
+def _eval_update(dataset: Dataset, update: Update) -> None:
+    """rdflib's ``evalUpdate``, with the dataset's own default graph as the update's default graph.
+
+    rdflib makes the default graph of an update the union of all graphs when
+    its process-wide ``SPARQL_DEFAULT_GRAPH_UNION`` flag is on (it is, for
+    queries), and then cannot insert into it; SPARQL Update §3 wants the
+    default graph itself. The operations are applied in order and the first
+    failure aborts the request (§3: "MUST abort the sequence").
+    """
+    for operation in update.algebra:
+        ctx = QueryContext(dataset)
+        ctx.graph = dataset.default_graph
+        ctx.prologue = operation.prologue
+        _UPDATE_OPERATIONS[operation.name](ctx, operation)
+
+
+def _without_dataset_clause(query: Query) -> Query:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    algebra = CompValue(query.algebra.name, **{k: v for k, v in query.algebra.items() if k != "datasetClause"})
+    return Query(query.prologue, algebra)
+
+
+def _dataset_view(dataset: Dataset, spec: DatasetSpec) -> Dataset:
+    """A new dataset holding copies of the graphs ``spec`` names (unknown graphs are empty)."""
+    view = Dataset(store=DeadlineMemory(), default_union=False)
+    existing = {str(g.identifier): g for g in dataset.graphs()}
+    if spec.explicit:
+        defaults, named = spec.default_graphs, spec.named_graphs
+    else:
+        keep = [iri for iri in sorted(existing) if iri != str(GRAPH_INFERRED) and iri.startswith("http")]
+        defaults, named = tuple(keep), tuple(keep)
+    for iri in defaults:
+        if iri in existing:
+            for triple in existing[iri]:
+                view.default_graph.add(triple)
+    for iri in named:
+        target = view.graph(URIRef(iri))
+        if iri in existing:
+            for triple in existing[iri]:
+                target.add(triple)
+    return view
+
+
+def _asserted_triples(kg: KnowledgeGraph) -> set[tuple[object, ...]]:
+    return {
+        (*triple, graph.identifier)
+        for graph in kg.dataset.graphs()
+        if graph.identifier != GRAPH_INFERRED
+        for triple in graph
+    }
