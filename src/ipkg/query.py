@@ -77,6 +77,8 @@ def format_result(result: Result, fmt: str) -> bytes:
         return render_table(result).encode("utf-8")
     if fmt == "csv":
         return _csv(result)
+    if fmt == "tsv":
+        return _tsv(result)
     return result.serialize(format=fmt) or b""
 
 
@@ -91,6 +93,34 @@ def _csv(result: Result) -> bytes:
     for row in result:
         writer.writerow(["" if term is None else _csv_term(term) for term in row])  # type: ignore[union-attr]
     return out.getvalue().encode("utf-8")
+
+
+def _tsv(result: Result) -> bytes:
+    """SPARQL 1.1 TSV results (§3): ``?var`` header, terms in N-Triples syntax, LF rows."""
+    if result.type == "ASK":
+        return f"?_askResult\n{'true' if result.askAnswer else 'false'}\n".encode()
+    variables = [str(v) for v in result.vars or []]
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    for row in result:
+        lines.append("\t".join("" if term is None else nt_term(term) for term in row))  # type: ignore[union-attr]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def nt_term(term: Node) -> str:
+    """A term in N-Triples syntax, on one line (tabs and newlines escaped)."""
+    if isinstance(term, Literal):
+        text = f'"{str(term).translate(_ESCAPES)}"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    return f"_:{term}"
 
 
 def _csv_term(term: Node) -> str:

@@ -74,7 +74,15 @@ class Store(Protocol):
     ) -> Result:
         """Evaluate a query, fully, within ``timeout`` seconds and ``max_rows`` rows."""
 
-    def update(self, text: str, *, base: str | None = None, timeout: float | None = None) -> UpdateOutcome:
+    def update(
+        self,
+        text: str,
+        *,
+        base: str | None = None,
+        timeout: float | None = None,
+        using_graphs: tuple[str, ...] = (),
+        using_named_graphs: tuple[str, ...] = (),
+    ) -> UpdateOutcome:
         """Apply a SPARQL 1.1 Update as one transaction."""
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:

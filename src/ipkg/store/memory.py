@@ -16,11 +16,13 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.plugins.sparql import update as sparql_update
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import QueryContext, Update
 from rdflib.query import Result
 
@@ -143,19 +145,29 @@ class MemoryStore:
 
     # -- writes --------------------------------------------------------------
 
-    def update(self, text: str, *, base: str | None = None, timeout: float | None = None) -> UpdateOutcome:
+    def update(
+        self,
+        text: str,
+        *,
+        base: str | None = None,
+        timeout: float | None = None,
+        using_graphs: tuple[str, ...] = (),
+        using_named_graphs: tuple[str, ...] = (),
+    ) -> UpdateOutcome:
         """Apply a SPARQL 1.1 Update as one transaction (validate, re-reason, journal, publish).
 
         In an update the default graph is the facts graph; the ontology, links
         and external graphs are addressed with GRAPH; the inferred graph is
-        computed and cannot be written.
+        computed and cannot be written. ``using_graphs`` / ``using_named_graphs``
+        are the protocol's using-graph-uri / using-named-graph-uri (§2.2.3).
 
         Raises:
-            QuerySyntaxError, Forbidden, ValidationFailed, InconsistentData, QueryTimeout.
+            QuerySyntaxError, Forbidden, ProtocolConflict, ValidationFailed,
+            InconsistentData, QueryTimeout.
         """
-        prepared = prepare_update(text, base)
-        check_remote(prepared.algebra, self._allowlist)
-        return self._commit(text, base, timeout)
+        change = Change(text, base, using_graphs, using_named_graphs)
+        check_remote(change.prepare().algebra, self._allowlist)
+        return self._commit(change, timeout)
 
     def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
         """Graph Store Protocol writes, expressed as an update so they journal the same way."""
@@ -167,23 +179,23 @@ class MemoryStore:
             parts.append(f"INSERT DATA {{\n{inner}}}")
         if not parts:
             return UpdateOutcome(0, 0, self._generation)
-        return self._commit(" ;\n".join(parts), None, None)
+        return self._commit(Change(" ;\n".join(parts)), None)
 
-    def _commit(self, text: str, base: str | None, timeout: float | None) -> UpdateOutcome:
+    def _commit(self, change: Change, timeout: float | None) -> UpdateOutcome:
         with self._write_lock:
             old = self._kg
-            kg = self._apply(old, [(text, base)], timeout)
+            kg = self._apply(old, [change], timeout)
             before = _asserted_triples(old)
             after = _asserted_triples(kg)
             if self._journal is not None:
-                self._append_journal(text, base)
+                self._append_journal(change)
             self._kg = kg
             self._generation += 1
             outcome = UpdateOutcome(len(after - before), len(before - after), self._generation)
         log.info("update %s", outcome.summary())
         return outcome
 
-    def _apply(self, kg: KnowledgeGraph, changes: list[tuple[str, str | None]], timeout: float | None) -> KnowledgeGraph:
+    def _apply(self, kg: KnowledgeGraph, changes: list[Change], timeout: float | None) -> KnowledgeGraph:
         scratch = Dataset(store=DeadlineMemory(), default_union=False)
         for graph in kg.dataset.graphs():
             if graph.identifier == GRAPH_INFERRED or not len(graph):
@@ -192,8 +204,8 @@ class MemoryStore:
             for triple in graph:
                 target.add(triple)
         with deadline(timeout):
-            for text, base in changes:
-                _eval_update(scratch, prepare_update(text, base))
+            for change in changes:
+                _eval_update(scratch, change.prepare())
         if len(scratch.graph(GRAPH_INFERRED)):
             raise Forbidden(f"<{GRAPH_INFERRED}> is computed by the reasoner and cannot be written")
         asserted: dict[URIRef, Graph] = {GRAPH_FACTS: scratch.default_graph}
@@ -206,10 +218,10 @@ class MemoryStore:
 
     # -- journal -------------------------------------------------------------
 
-    def _append_journal(self, text: str, base: str | None) -> None:
+    def _append_journal(self, change: Change) -> None:
         assert self._journal is not None
         self._journal.parent.mkdir(parents=True, exist_ok=True)
-        entry = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "base": base, "update": text})
+        entry = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **asdict(change)})
         with self._journal.open("a", encoding="utf-8") as handle:
             handle.write(entry + "\n")
             handle.flush()
@@ -221,13 +233,56 @@ class MemoryStore:
                 continue
             try:
                 entry = json.loads(line)
-                changes.append((str(entry["update"]), entry.get("base")))
-            except (ValueError, KeyError) as exc:
+                changes.append(
+                    Change(
+                        str(entry["update"]),
+                        entry.get("base"),
+                        tuple(entry.get("using_graphs", ())),
+                        tuple(entry.get("using_named_graphs", ())),
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
                 raise IpkgError(f"{journal}:{number}: corrupt journal entry ({exc})") from exc
         if changes:
             log.info("replaying %d committed update(s) from %s", len(changes), journal)
             self._kg = self._apply(self._kg, changes, None)
             self._generation += 1
+
+
+class ProtocolConflict(IpkgError):
+    """using-graph-uri / using-named-graph-uri together with USING or WITH (Protocol §2.2.3)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed (or attempted) update: what the journal records and replays."""
+
+    update: str
+    base: str | None = None
+    using_graphs: tuple[str, ...] = ()
+    using_named_graphs: tuple[str, ...] = ()
+
+    def prepare(self) -> Update:
+        """Parse the update and apply the protocol's USING graphs to its DELETE/INSERT operations.
+
+        Raises:
+            QuerySyntaxError: the text does not parse.
+            ProtocolConflict: protocol USING graphs and USING/WITH in the text.
+        """
+        prepared = prepare_update(self.update, self.base)
+        if not (self.using_graphs or self.using_named_graphs):
+            return prepared
+        clauses = [CompValue("UsingClause", default=URIRef(g)) for g in self.using_graphs]
+        clauses += [CompValue("UsingClause", named=URIRef(g)) for g in self.using_named_graphs]
+        for operation in prepared.algebra:
+            if operation.name != "Modify":
+                continue
+            if operation.get("using") or operation.get("withClause"):
+                raise ProtocolConflict(
+                    "using-graph-uri/using-named-graph-uri cannot be combined with USING or WITH in the update"
+                )
+            operation["using"] = clauses
+        return prepared
 
 
 _UPDATE_OPERATIONS = {
@@ -262,8 +317,6 @@ def _eval_update(dataset: Dataset, update: Update) -> None:
 
 
 def _without_dataset_clause(query: Query) -> Query:
-    from rdflib.plugins.sparql.parserutils import CompValue
-
     algebra = CompValue(query.algebra.name, **{k: v for k, v in query.algebra.items() if k != "datasetClause"})
     return Query(query.prologue, algebra)
 

@@ -1,0 +1,150 @@
+"""SPARQL 1.1 Service Description and VoID, built from the live store.
+
+The service description (SD §3) answers GET /sparql without a query; VoID
+(W3C Note 2011) is at /.well-known/void with statistics per named graph.
+Statistics are computed once per store generation.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, XSD
+
+from ipkg.namespaces import BASE, IPKG, IPKGO, SD, VOID, bind_prefixes
+from ipkg.store.base import Store
+
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RESULT_FORMATS = (
+    "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+    "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads",
+)
+OWL_RDF_BASED = URIRef("http://www.w3.org/ns/entailment/OWL-RDF-Based")
+OWL_RL_PROFILE = URIRef("http://www.w3.org/ns/owl-profile/RL")
+DUMP_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".rdf", ".jsonld")
+
+
+class Statistics:
+    """Per-graph VoID statistics, recomputed when the store's generation changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: tuple[int, dict[str, dict[str, int]]] | None = None
+
+    def get(self, store: Store) -> dict[str, dict[str, int]]:
+        """{graph IRI: {triples, classes, properties, distinctSubjects, distinctObjects, entities}}."""
+        generation = store.generation
+        with self._lock:
+            if self._cache is not None and self._cache[0] == generation:
+                return self._cache[1]
+        stats = {str(g.identifier): graph_statistics(g) for g in _named(store.knowledge_graph.dataset)}
+        stats["default"] = graph_statistics(store.knowledge_graph.dataset)
+        with self._lock:
+            self._cache = (generation, stats)
+        return stats
+
+
+def _named(dataset: Dataset) -> list[Graph]:
+    return sorted(
+        (g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and str(g.identifier).startswith(BASE)
+         and len(g)),
+        key=lambda g: str(g.identifier),
+    )
+
+
+def graph_statistics(graph: Graph) -> dict[str, int]:
+    """The VoID counts of one graph."""
+    subjects, objects, predicates, classes, entities = set(), set(), set(), set(), set()
+    triples = 0
+    for s, p, o in graph.triples((None, None, None)):
+        triples += 1
+        subjects.add(s)
+        objects.add(o)
+        predicates.add(p)
+        if p == RDF.type:
+            classes.add(o)
+        if isinstance(s, URIRef) and str(s).startswith(str(IPKG)):
+            entities.add(s)
+    return {
+        "triples": triples,
+        "entities": len(entities),
+        "classes": len(classes),
+        "properties": len(predicates),
+        "distinctSubjects": len(subjects),
+        "distinctObjects": len(objects),
+    }
+
+
+def service_description(endpoint: str, store: Store, stats: Statistics, *, update_enabled: bool,
+                        federation: bool) -> Graph:
+    """The SD graph of the endpoint at ``endpoint``."""
+    g = bind_prefixes(Graph())
+    service = URIRef(endpoint)
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, service))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if update_enabled:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    for name in RESULT_FORMATS:
+        g.add((service, SD.resultFormat, URIRef(FORMATS_NS + name)))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    if federation:
+        g.add((service, SD.feature, SD.BasicFederatedQuery))
+    g.add((service, SD.defaultEntailmentRegime, OWL_RDF_BASED))
+    g.add((service, SD.defaultSupportedEntailmentProfile, OWL_RL_PROFILE))
+    counts = stats.get(store)
+    dataset = BNode("defaultDataset")
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    default = BNode("defaultGraph")
+    g.add((dataset, SD.defaultGraph, default))
+    g.add((default, RDF.type, SD.Graph))
+    g.add((default, VOID.triples, Literal(counts["default"]["triples"], datatype=XSD.integer)))
+    for iri, numbers in sorted(counts.items()):
+        if iri == "default":
+            continue
+        named, inner = BNode(), BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(iri)))
+        g.add((named, SD.graph, inner))
+        g.add((inner, RDF.type, SD.Graph))
+        g.add((inner, VOID.triples, Literal(numbers["triples"], datatype=XSD.integer)))
+    return g
+
+
+def void_description(root: str, store: Store, stats: Statistics) -> Graph:
+    """The VoID description of the dataset served at ``root`` (ends with '/')."""
+    g = bind_prefixes(Graph())
+    dataset = URIRef(BASE + "dataset")
+    counts = stats.get(store)
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, DCTERMS.title, Literal("ipkg: international intellectual-property cooperation", lang="en")))
+    g.add((dataset, DCTERMS.description, Literal(
+        "States, agencies, people, treaties, documents and events of WIPO's cooperation with Belarus, "
+        "with OWL 2 RL inferences in their own graph.", lang="en")))
+    g.add((dataset, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
+    g.add((dataset, VOID.sparqlEndpoint, URIRef(root + "sparql")))
+    g.add((dataset, VOID.uriSpace, Literal(str(IPKG))))
+    g.add((dataset, VOID.vocabulary, URIRef(str(IPKGO))))
+    for example in ("belarus", "wipo"):
+        g.add((dataset, VOID.exampleResource, IPKG[example]))
+    for suffix in DUMP_SUFFIXES:
+        g.add((dataset, VOID.dataDump, URIRef(f"{root}dataset{suffix}")))
+    _add_counts(g, dataset, counts["default"])
+    for iri, numbers in sorted(counts.items()):
+        if iri == "default":
+            continue
+        subset = URIRef(iri)
+        g.add((dataset, VOID.subset, subset))
+        g.add((subset, RDF.type, VOID.Dataset))
+        g.add((subset, SD.name, subset))
+        g.add((subset, VOID.sparqlEndpoint, URIRef(root + "sparql")))
+        _add_counts(g, subset, numbers)
+    return g
+
+
+def _add_counts(g: Graph, node: URIRef, numbers: dict[str, int]) -> None:
+    for key, value in numbers.items():
+        g.add((node, VOID[key], Literal(value, datatype=XSD.integer)))

@@ -1,0 +1,134 @@
+"""The /sparql endpoint: SPARQL 1.1 query and update over HTTP (Protocol §2).
+
+The view only translates: ``protocol.parse_request`` reads the request,
+``negotiation.negotiate`` picks the representation, the store evaluates. GET
+without a query answers with the service description (or the query UI for a
+browser).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, Response, request
+
+from ipkg.errors import Forbidden
+from ipkg.export import serialize_graph
+from ipkg.query import format_result, prepare_query
+from ipkg.serve.description import service_description
+from ipkg.serve.errors import Unauthorized
+from ipkg.serve.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate, prefers_html, prefers_json
+from ipkg.serve.protocol import NoOperation, QueryRequest, UpdateRequest, parse_request
+from ipkg.serve.state import state
+
+log = logging.getLogger("ipkg.serve")
+bp = Blueprint("sparql", __name__)
+
+GRAPH_FORMS = ("ConstructQuery", "DescribeQuery")
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    """Query (GET, POST form, POST sparql-query) or update (POST form, POST sparql-update)."""
+    app_state = state()
+    operation = parse_request(
+        request.method,
+        list(request.args.items(multi=True)),
+        request.headers.get("Content-Type"),
+        request.get_data(cache=True),
+        max_timeout=app_state.settings.query_timeout,
+    )
+    if isinstance(operation, NoOperation):
+        return describe_service(operation.formats)
+    if isinstance(operation, UpdateRequest):
+        return run_update(operation)
+    return run_query(operation)
+
+
+def run_query(operation: QueryRequest) -> Response:
+    """Negotiate first (406 before any work), then evaluate within the limits, then serialise."""
+    app_state = state()
+    settings = app_state.settings
+    request.environ["ipkg.query"] = operation.query
+    form = prepare_query(operation.query, request.base_url).algebra.name
+    offered = GRAPH_TYPES if form in GRAPH_FORMS else RESULT_TYPES
+    choice = negotiate(offered, request.headers.get("Accept"), operation.formats)
+    result = app_state.store.query(
+        operation.query,
+        dataset=operation.dataset,
+        timeout=operation.timeout or settings.query_timeout,
+        max_rows=settings.max_result_rows,
+        base=request.base_url,
+    )
+    if form in GRAPH_FORMS:
+        assert result.graph is not None
+        body = serialize_graph(result.graph, choice.serializer)
+    else:
+        body = format_result(result, choice.serializer)
+    response = Response(body, content_type=choice.content_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def run_update(operation: UpdateRequest) -> Response:
+    """Authorise, then apply the update as one transaction."""
+    app_state = state()
+    authorize_write()
+    request.environ["ipkg.write"] = True
+    request.environ["ipkg.query"] = operation.update
+    outcome = app_state.store.update(
+        operation.update,
+        base=request.base_url,
+        timeout=operation.timeout or app_state.settings.query_timeout,
+        using_graphs=operation.using_graphs,
+        using_named_graphs=operation.using_named_graphs,
+    )
+    if prefers_json(request.headers.get("Accept")):
+        import json
+
+        payload = {"status": "committed", "added": outcome.added, "removed": outcome.removed,
+                   "generation": outcome.generation}
+        return Response(json.dumps(payload) + "\n", content_type="application/json; charset=utf-8")
+    return Response(outcome.summary() + "\n", content_type="text/plain; charset=utf-8")
+
+
+def authorize_write() -> None:
+    """Writes need a configured token and ``Authorization: Bearer <token>`` (constant-time compare).
+
+    Raises:
+        Forbidden: writes are disabled, or the token is wrong.
+        Unauthorized: no bearer token was sent.
+    """
+    expected = state().settings.update_token
+    if not expected:
+        raise Forbidden(
+            "updates are disabled on this server: start it with an update token "
+            "(IPKG_UPDATE_TOKEN or 'ipkg serve --update-token')"
+        )
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("this operation needs 'Authorization: Bearer <token>'")
+    if not hmac.compare_digest(token.strip().encode("utf-8"), expected.encode("utf-8")):
+        raise Forbidden("the bearer token is not valid")
+
+
+def describe_service(formats: tuple[str, ...]) -> Response:
+    """The service description in RDF, or the query UI for a browser."""
+    if not formats and prefers_html(request.headers.get("Accept")):
+        from ipkg.serve.ui import render_ui
+
+        return render_ui()
+    app_state = state()
+    choice = negotiate(GRAPH_TYPES, request.headers.get("Accept"), formats)
+    graph = service_description(
+        request.base_url,
+        app_state.store,
+        app_state.statistics,
+        update_enabled=bool(app_state.settings.update_token),
+        federation=bool(app_state.settings.service_allowlist),
+    )
+    response = Response(serialize_graph(graph, choice.serializer), content_type=choice.content_type)
+    response.headers["Vary"] = "Accept"
+    return response
