@@ -8,13 +8,19 @@ works on fresh graphs and the dataset is only assembled at the end.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
+import rdflib.plugin
 import rdflib.plugins.sparql
+import rdflib.query
 from rdflib import Dataset, Graph, URIRef
 
 from ipkg.config import Settings
@@ -30,6 +36,8 @@ log = logging.getLogger("ipkg.build")
 # SPARQL LOAD and FROM must never fetch from the network on their own; the
 # server enables fetching only for allow-listed endpoints (see serve/).
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+# Parse each distinct SPARQL text once (pySHACL re-runs constraint queries per focus node).
+rdflib.plugin.register("sparql", rdflib.query.Processor, "ipkg.query", "CachingProcessor")
 
 Progress = Callable[[str], None]
 
@@ -57,8 +65,12 @@ class KnowledgeGraph:
         }
 
 
-def build(settings: Settings, *, progress: Progress | None = None) -> KnowledgeGraph:
+def build(settings: Settings, *, progress: Progress | None = None, cache: bool = True) -> KnowledgeGraph:
     """Load the project's files, validate them, reason, and return the dataset.
+
+    A successful build is cached under ``<state_dir>/cache``, keyed by a hash
+    of every input file and ipkg's version, so an unchanged project is not
+    validated and reasoned again (``cache=False`` forces the full pipeline).
 
     Raises:
         LoadError: a file does not parse (file, line, column).
@@ -73,8 +85,53 @@ def build(settings: Settings, *, progress: Progress | None = None) -> KnowledgeG
         f"  {len(sources.ontology)} ontology, {len(sources.facts)} fact, "
         f"{len(sources.links)} link, {len(sources.shapes)} shape triples"
     )
+    cached = cache_path(settings, sources) if cache else None
+    if cached is not None and cached.exists():
+        with _step("read cached build", say, timings):
+            dataset = Dataset(store=DeadlineMemory(), default_union=True)
+            dataset.parse(cached, format="nquads")
+            bind_prefixes(dataset)
+        return KnowledgeGraph(dataset=dataset, shapes=sources.shapes, report=CONFORMS, timings=timings)
     kg = assemble(sources.ontology, sources.shapes, sources.asserted_graphs(), progress=say, timings=timings)
+    if cached is not None:
+        _write_cache(cached, kg)
     return kg
+
+
+CONFORMS = Report(conforms=True, results=(), graph=Graph())
+"""The report of a build read from the cache (only conforming builds are cached)."""
+
+
+def cache_path(settings: Settings, sources: Sources) -> Path:
+    """Where the build of exactly these inputs is cached."""
+    digest = hashlib.sha256(version("ipkg").encode() if _installed() else b"source-tree")
+    for path in sources.files:
+        digest.update(str(path.relative_to(settings.root) if path.is_relative_to(settings.root) else path).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return settings.var_dir / "cache" / f"build-{digest.hexdigest()[:24]}.nq"
+
+
+def _installed() -> bool:
+    try:
+        version("ipkg")
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def _write_cache(path: Path, kg: KnowledgeGraph) -> None:
+    """Write atomically and drop older builds; a cache that cannot be written is only a warning."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("build-*.nq"):
+            old.unlink(missing_ok=True)
+        scratch = path.with_suffix(".tmp")
+        scratch.write_bytes(kg.dataset.serialize(format="nquads", encoding="utf-8"))
+        os.replace(scratch, path)
+    except OSError as exc:
+        log.warning("could not cache the build in %s: %s", path.parent, exc)
 
 
 def load_and_validate(settings: Settings) -> tuple[Sources, Report]:

@@ -115,4 +115,6 @@ def format_turtle(text: str, source: str | Path = "<input>") -> str:
         header.append(line.rstrip())
     graph = parse_text(text, "turtle", source=source)
     body = serialize_graph(graph, "turtle").decode("utf-8").strip()
+    # longturtle leaves whitespace-only lines between the members of a list
+    body = "\n".join(line for line in body.splitlines() if line == "" or line.strip())
     return ("\n".join(header) + "\n" if header else "") + body + "\n"

@@ -7,7 +7,6 @@ thrown away whole, so nothing half-loaded is ever used.
 from __future__ import annotations
 
 import json
-import re
 import xml.sax
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ RDF_SUFFIXES: dict[str, str] = {
 """File suffix → rdflib parser name."""
 
 QUAD_FORMATS = frozenset({"nquads", "trig"})
+LINE_FORMATS = frozenset({"nt", "nquads"})
 
 
 @dataclass
@@ -46,6 +46,8 @@ class Sources:
     shapes: Graph
     links: Graph
     external: dict[str, Graph] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    """Every file read, in a stable order (the build cache hashes them)."""
 
     def asserted_graphs(self) -> dict[URIRef, Graph]:
         """The named graphs of asserted data (not the ontology, not the shapes)."""
@@ -65,18 +67,19 @@ def load_sources(settings: Settings) -> Sources:
     Raises:
         LoadError: a file does not parse, or a folder is missing.
     """
+    ontology_files = rdf_files(settings.ontology_dir)
     data_files = rdf_files(settings.data_dir)
+    shape_files = rdf_files(settings.shapes_dir)
     links_dir = settings.data_dir / "links"
     external_dir = settings.var_dir / "external"
+    external_files = rdf_files(external_dir) if external_dir.is_dir() else []
     return Sources(
-        ontology=parse_files(rdf_files(settings.ontology_dir)),
+        ontology=parse_files(ontology_files),
         facts=parse_files(f for f in data_files if links_dir not in f.parents),
-        shapes=parse_files(rdf_files(settings.shapes_dir)),
+        shapes=parse_files(shape_files),
         links=parse_files(f for f in data_files if links_dir in f.parents),
-        external={
-            path.stem: parse_files([path])
-            for path in (rdf_files(external_dir) if external_dir.is_dir() else [])
-        },
+        external={path.stem: parse_files([path]) for path in external_files},
+        files=[*ontology_files, *data_files, *shape_files, *external_files],
     )
 
 
@@ -132,6 +135,8 @@ def parse_text(
         scratch.parse(data=text, format=format, publicID=base)
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes a LoadError
         line, column, message = _locate(exc, text)
+        if line is None and format in LINE_FORMATS:
+            line, column = _failing_line(text, format, message)
         raise LoadError(source, message, line=line, column=column) from exc
     target = Graph() if into is None else into
     if isinstance(target, Dataset) and isinstance(scratch, Dataset):
@@ -152,17 +157,25 @@ def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:
         return exc.lineno, exc.colno, exc.msg
     if isinstance(exc, xml.sax.SAXParseException):
         return exc.getLineNumber(), exc.getColumnNumber() + 1, exc.getMessage()
-    message = str(exc).strip() or type(exc).__name__
-    quoted = re.search(r"Invalid line[^:]*:\s*\n?'?\"?(.+?)'?\"?$", message, re.DOTALL)
-    if quoted:
-        bad = quoted.group(1).strip()
-        for number, line in enumerate(text.splitlines(), start=1):
-            if bad and bad in line:
-                return number, line.index(bad) + 1, message.splitlines()[0].rstrip(":")
+    message = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, IndexError):
         lines = text.splitlines() or [""]
         return len(lines), len(lines[-1]) + 1, "unexpected end of input (a statement is not finished)"
     return None, None, message
+
+
+def _failing_line(text: str, format: str, message: str) -> tuple[int | None, int | None]:
+    """For N-Triples / N-Quads, whose parser does not say where: the first line that fails alone."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            (Dataset() if format == "nquads" else Graph()).parse(data=line, format=format)
+        except Exception:  # noqa: BLE001 - this is the line we are looking for
+            rest = message.rpartition(":")[2].strip().strip("'\"")
+            column = line.rfind(rest) + 1 if rest and rest in line else 1
+            return number, column
+    return None, None
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from pyparsing import ParseBaseException
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query, Update
 from rdflib.query import Result
 from rdflib.term import Node
@@ -149,3 +152,30 @@ def render_table(result: Result) -> str:
     rule = "-+-".join("-" * w for w in widths)
     body = [line(names), rule, *(line(r) for r in rows)]
     return "\n".join(body) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+
+
+class CachingProcessor(SPARQLProcessor):
+    """rdflib's SPARQL processor, parsing each distinct query text once.
+
+    pySHACL runs a SPARQL-based constraint once per focus node with the same
+    text; rdflib would parse it every time (parsing dominates validation).
+    Registered as rdflib's ``sparql`` processor by ``build``.
+    """
+
+    def query(  # type: ignore[override]
+        self,
+        strOrQuery: str | Query,  # noqa: N803 - rdflib's parameter names
+        initBindings: Mapping[str, Any] | None = None,  # noqa: N803
+        initNs: Mapping[str, Any] | None = None,  # noqa: N803
+        base: str | None = None,
+        DEBUG: bool = False,  # noqa: N803
+    ) -> Mapping[str, Any]:
+        if isinstance(strOrQuery, str):
+            namespaces = tuple(sorted((k, str(v)) for k, v in (initNs or {}).items()))
+            strOrQuery = _translate_cached(strOrQuery, base, namespaces)
+        return evalQuery(self.graph, strOrQuery, dict(initBindings or {}), base)  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=1024)
+def _translate_cached(text: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Query:
+    return translateQuery(parseQuery(text), base=base, initNs=dict(namespaces))

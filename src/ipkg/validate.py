@@ -15,6 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from ipkg.errors import IpkgError
 from ipkg.namespaces import bind_prefixes
 
 
@@ -69,7 +70,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Repor
 
     Inference is off: the ontology only supplies the class hierarchy.
     """
-    conforms, report_graph, _ = pyshacl.validate(
+    conforms, report_graph, text = pyshacl.validate(
         data,
         shacl_graph=shapes,
         ont_graph=ontology,
@@ -78,6 +79,8 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Repor
         allow_warnings=False,
         advanced=True,
     )
+    if not isinstance(report_graph, Graph):  # pyshacl's ValidationFailure: the shapes themselves are broken
+        raise IpkgError(f"the SHACL shapes cannot be used: {text}")
     bind_prefixes(report_graph)
     return Report(conforms=bool(conforms), results=tuple(_results(report_graph)), graph=report_graph)
 

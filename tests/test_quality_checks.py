@@ -1,0 +1,28 @@
+"""Quality checks: every queries/checks/*-violation.rq returns no rows on the shipped data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ipkg.store import DatasetSpec, MemoryStore
+
+CHECKS = sorted((Path(__file__).resolve().parents[1] / "queries" / "checks").glob("*-violation.rq"))
+
+
+@pytest.fixture(scope="module")
+def store(kg) -> MemoryStore:  # type: ignore[no-untyped-def]
+    return MemoryStore(kg)
+
+
+def test_checks_folder_is_not_empty() -> None:
+    assert len(CHECKS) >= 5
+
+
+@pytest.mark.parametrize("path", CHECKS, ids=[p.stem for p in CHECKS])
+def test_check_finds_no_violation(store: MemoryStore, path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    infer = "# graph: inferred" in text
+    found = list(store.query(text, dataset=DatasetSpec(infer=infer)))
+    assert not found, f"{path.name}: {len(found)} violation(s), e.g. {found[:5]}"
