@@ -25,7 +25,8 @@ from rdflib import Dataset, Graph, URIRef
 
 from ipkg.config import Settings
 from ipkg.errors import ValidationFailed
-from ipkg.load import Sources, load_sources
+from ipkg.export import serialize_graph
+from ipkg.load import Sources, load_sources, quiet_rdflib_deprecations
 from ipkg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes
 from ipkg.reason import infer
 from ipkg.deadline import DeadlineMemory
@@ -89,7 +90,8 @@ def build(settings: Settings, *, progress: Progress | None = None, cache: bool =
     if cached is not None and cached.exists():
         with _step("read cached build", say, timings):
             dataset = Dataset(store=DeadlineMemory(), default_union=True)
-            dataset.parse(cached, format="nquads")
+            with quiet_rdflib_deprecations():
+                dataset.parse(cached, format="nquads")
             bind_prefixes(dataset)
         return KnowledgeGraph(dataset=dataset, shapes=sources.shapes, report=CONFORMS, timings=timings)
     kg = assemble(sources.ontology, sources.shapes, sources.asserted_graphs(), progress=say, timings=timings)
@@ -128,7 +130,7 @@ def _write_cache(path: Path, kg: KnowledgeGraph) -> None:
         for old in path.parent.glob("build-*.nq"):
             old.unlink(missing_ok=True)
         scratch = path.with_suffix(".tmp")
-        scratch.write_bytes(kg.dataset.serialize(format="nquads", encoding="utf-8"))
+        scratch.write_bytes(serialize_graph(kg.dataset, "nquads"))
         os.replace(scratch, path)
     except OSError as exc:
         log.warning("could not cache the build in %s: %s", path.parent, exc)

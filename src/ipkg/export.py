@@ -13,7 +13,9 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
+from ipkg import jsonld
 from ipkg.errors import IpkgError
+from ipkg.load import quiet_rdflib_deprecations
 from ipkg.namespaces import (
     GRAPH_BASE,
     GRAPH_EXTERNAL,
@@ -92,8 +94,11 @@ def serialize(graphs: list[Graph], format_name: str) -> bytes:
 def serialize_graph(graph: Graph, format_name: str) -> bytes:
     """Serialise one graph (or dataset) deterministically."""
     fmt = FORMATS[format_name]
+    if format_name == "jsonld" and not isinstance(graph, Dataset):
+        return jsonld.dumps(jsonld.compact(graph))
     bind_prefixes(graph)
-    data = graph.serialize(format=fmt.serializer, encoding="utf-8")
+    with quiet_rdflib_deprecations():
+        data = graph.serialize(format=fmt.serializer, encoding="utf-8")
     if fmt.serializer in ("nt", "nquads"):
         lines = sorted({line for line in data.decode("utf-8").splitlines() if line.strip()})
         data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

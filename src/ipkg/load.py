@@ -7,8 +7,10 @@ thrown away whole, so nothing half-loaded is ever used.
 from __future__ import annotations
 
 import json
+import warnings
 import xml.sax
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from ipkg.config import Settings
 from ipkg.errors import LoadError
+from ipkg.jsonld import RemoteContextRefused, inline_contexts
 from ipkg.namespaces import GRAPH_LINKS, external_graph
 
 RDF_SUFFIXES: dict[str, str] = {
@@ -132,20 +135,36 @@ def parse_text(
     """
     scratch: Graph = Dataset() if format in QUAD_FORMATS else Graph()
     try:
-        scratch.parse(data=text, format=format, publicID=base)
+        if format == "json-ld":
+            text = inline_contexts(text)  # never let the parser fetch a context
+        with quiet_rdflib_deprecations():
+            scratch.parse(data=text, format=format, publicID=base)
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes a LoadError
         line, column, message = _locate(exc, text)
         if line is None and format in LINE_FORMATS:
             line, column = _failing_line(text, format, message)
         raise LoadError(source, message, line=line, column=column) from exc
     target = Graph() if into is None else into
-    if isinstance(target, Dataset) and isinstance(scratch, Dataset):
-        for quad in scratch.quads((None, None, None, None)):
-            target.add(quad)
+    if isinstance(scratch, Dataset):
+        keep_names = isinstance(target, Dataset)
+        for s, p, o, g in scratch.quads((None, None, None, None)):
+            target.add((s, p, o, g) if keep_names else (s, p, o))  # type: ignore[arg-type]
     else:
         for triple in scratch.triples((None, None, None)):
             target.add(triple)
     return target
+
+
+@contextmanager
+def quiet_rdflib_deprecations() -> Iterator[None]:
+    """Silence the DeprecationWarnings rdflib's own quad parsers and serializers raise.
+
+    rdflib 7's N-Quads and TriG plugins call its deprecated ``Dataset.contexts()``
+    and ``default_context``; the warning is about rdflib's code, not ours.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
+        yield
 
 
 def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:
@@ -153,6 +172,8 @@ def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:
     if isinstance(exc, BadSyntax):
         index = exc._i  # noqa: SLF001 - rdflib keeps the offset only here
         return _line_col(text, index) + (f"bad syntax ({exc._why})",)  # noqa: SLF001
+    if isinstance(exc, RemoteContextRefused):
+        return None, None, str(exc)
     if isinstance(exc, json.JSONDecodeError):
         return exc.lineno, exc.colno, exc.msg
     if isinstance(exc, xml.sax.SAXParseException):

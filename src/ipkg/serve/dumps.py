@@ -1,0 +1,56 @@
+"""Data dumps and the JSON-LD context: /dataset.<ext> and /context.jsonld.
+
+Dumps are listed in the VoID description as ``void:dataDump``. ``?graph=``
+chooses the named graphs (all, asserted, inferred, ontology, facts, links,
+external); the bytes are those ``ipkg export`` writes, cached per store
+generation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import Blueprint, Response, request
+
+from ipkg.errors import NotFound
+from ipkg.export import FORMATS, GRAPH_SELECTIONS, select_graphs, serialize
+from ipkg.jsonld import CONTEXT_FILE
+from ipkg.serve.protocol import ProtocolError
+from ipkg.serve.state import state
+
+bp = Blueprint("dumps", __name__)
+
+SUFFIXES = {f.suffix.lstrip("."): name for name, f in FORMATS.items()}
+_cache: OrderedDict[tuple[int, int, str, str], bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+@bp.route("/dataset.<suffix>", methods=["GET", "HEAD"])
+def dataset_dump(suffix: str) -> Response:
+    """The dataset in the format its suffix names (ttl, nt, nq, trig, rdf, jsonld)."""
+    name = SUFFIXES.get(suffix)
+    if name is None:
+        raise NotFound(f"no dump /dataset.{suffix}; available: " + ", ".join(f"/dataset.{s}" for s in sorted(SUFFIXES)))
+    which = request.args.get("graph", "all")
+    if which not in GRAPH_SELECTIONS:
+        raise ProtocolError(f"parameter 'graph': {which!r} is not one of {', '.join(GRAPH_SELECTIONS)}")
+    store = state().store
+    key = (id(store), store.generation, name, which)
+    with _lock:
+        body = _cache.get(key)
+    if body is None:
+        body = serialize(select_graphs(store.knowledge_graph.dataset, which), name)
+        with _lock:
+            _cache[key] = body
+            while len(_cache) > 16:
+                _cache.popitem(last=False)
+    response = Response(body, content_type=f"{FORMATS[name].media_type}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'inline; filename="ipkg-{which}.{suffix}"'
+    return response
+
+
+@bp.route("/context.jsonld", methods=["GET", "HEAD"])
+def context() -> Response:
+    """ipkg's JSON-LD context (published as https://w3id.org/ipkg/context.jsonld)."""
+    return Response(CONTEXT_FILE.read_bytes(), content_type="application/ld+json; charset=utf-8")
