@@ -26,7 +26,7 @@ from rdflib import Dataset, Graph, URIRef
 from ipkg.config import Settings
 from ipkg.errors import ValidationFailed
 from ipkg.export import serialize_graph
-from ipkg.load import Sources, load_sources, quiet_rdflib_deprecations
+from ipkg.load import Sources, load_sources
 from ipkg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes
 from ipkg.reason import infer
 from ipkg.deadline import DeadlineMemory
@@ -90,8 +90,7 @@ def build(settings: Settings, *, progress: Progress | None = None, cache: bool =
     if cached is not None and cached.exists():
         with _step("read cached build", say, timings):
             dataset = Dataset(store=DeadlineMemory(), default_union=True)
-            with quiet_rdflib_deprecations():
-                dataset.parse(cached, format="nquads")
+            dataset.parse(cached, format="nquads")
             bind_prefixes(dataset)
         return KnowledgeGraph(dataset=dataset, shapes=sources.shapes, report=CONFORMS, timings=timings)
     kg = assemble(sources.ontology, sources.shapes, sources.asserted_graphs(), progress=say, timings=timings)

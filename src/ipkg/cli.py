@@ -99,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=cmd_stats)
 
-    p = commands.add_parser("fmt", help="rewrite Turtle files in canonical form (--check: only report)")
+    p = commands.add_parser(
+        "fmt", help="rewrite Turtle files and the JSON-LD context in canonical form (--check: only report)"
+    )
     p.add_argument("files", nargs="*", type=Path, help="files (default: every .ttl of the project)")
     p.add_argument("--check", action="store_true", help="exit 1 if a file is not in canonical form")
     p.set_defaults(run=cmd_fmt)
@@ -231,6 +233,16 @@ def cmd_fmt(args: argparse.Namespace, settings: Settings) -> int:
             changed.append(path)
             if not args.check:
                 path.write_text(formatted, encoding="utf-8")
+    if not args.files:
+        from ipkg.jsonld import CONTEXT_FILE, context_text
+        from ipkg.load import parse_files, rdf_files
+
+        files = [*files, CONTEXT_FILE]
+        context = context_text(parse_files(rdf_files(settings.ontology_dir)))
+        if not CONTEXT_FILE.exists() or CONTEXT_FILE.read_text(encoding="utf-8") != context:
+            changed.append(CONTEXT_FILE)
+            if not args.check:
+                CONTEXT_FILE.write_text(context, encoding="utf-8")
     verb = "would reformat" if args.check else "reformatted"
     for path in changed:
         print(f"{verb} {path}")

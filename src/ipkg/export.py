@@ -15,7 +15,6 @@ from rdflib import Dataset, Graph, URIRef
 
 from ipkg import jsonld
 from ipkg.errors import IpkgError
-from ipkg.load import quiet_rdflib_deprecations
 from ipkg.namespaces import (
     GRAPH_BASE,
     GRAPH_EXTERNAL,
@@ -45,7 +44,7 @@ FORMATS: dict[str, RdfFormat] = {
         RdfFormat("ntriples", "nt", ".nt", "application/n-triples"),
         RdfFormat("nquads", "nquads", ".nq", "application/n-quads", quads=True),
         RdfFormat("trig", "trig", ".trig", "application/trig", quads=True),
-        RdfFormat("xml", "pretty-xml", ".rdf", "application/rdf+xml"),
+        RdfFormat("xml", "xml", ".rdf", "application/rdf+xml"),
         RdfFormat("jsonld", "json-ld", ".jsonld", "application/ld+json"),
     )
 }
@@ -97,8 +96,7 @@ def serialize_graph(graph: Graph, format_name: str) -> bytes:
     if format_name == "jsonld" and not isinstance(graph, Dataset):
         return jsonld.dumps(jsonld.compact(graph))
     bind_prefixes(graph)
-    with quiet_rdflib_deprecations():
-        data = graph.serialize(format=fmt.serializer, encoding="utf-8")
+    data = graph.serialize(format=fmt.serializer, encoding="utf-8")
     if fmt.serializer in ("nt", "nquads"):
         lines = sorted({line for line in data.decode("utf-8").splitlines() if line.strip()})
         data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
@@ -111,7 +109,7 @@ def format_turtle(text: str, source: str | Path = "<input>") -> str:
     Raises:
         LoadError: the document does not parse.
     """
-    from ipkg.load import parse_text
+    from ipkg.load import parse_text  # load imports jsonld, which export imports too
 
     header = []
     for line in text.splitlines():

@@ -103,8 +103,21 @@ def compact(graph: Graph, *, frame_id: str | None = None) -> dict[str, Any]:
     document = jsonld.compact(expanded, CONTEXT_URL, options)
     nodes = document.get("@graph")
     if isinstance(nodes, list):
-        nodes.sort(key=lambda node: str(node.get("id", "")))
+        document["@graph"] = sorted((_sorted_sets(node) for node in nodes), key=lambda node: str(node.get("id", "")))
     return document
+
+
+def _sorted_sets(node: Any) -> Any:
+    """Arrays sorted (JSON-LD arrays are unordered sets, except ``@list``), for stable output."""
+    if isinstance(node, dict):
+        return {key: _sorted_lists_kept(value) if key == "@list" else _sorted_sets(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return sorted((_sorted_sets(item) for item in node), key=lambda item: json.dumps(item, sort_keys=True))
+    return node
+
+
+def _sorted_lists_kept(items: Any) -> Any:
+    return [_sorted_sets(item) for item in items] if isinstance(items, list) else _sorted_sets(items)
 
 
 def dumps(document: dict[str, Any]) -> bytes:

@@ -7,10 +7,8 @@ thrown away whole, so nothing half-loaded is ever used.
 from __future__ import annotations
 
 import json
-import warnings
 import xml.sax
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,8 +135,7 @@ def parse_text(
     try:
         if format == "json-ld":
             text = inline_contexts(text)  # never let the parser fetch a context
-        with quiet_rdflib_deprecations():
-            scratch.parse(data=text, format=format, publicID=base)
+        scratch.parse(data=text, format=format, publicID=base)
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes a LoadError
         line, column, message = _locate(exc, text)
         if line is None and format in LINE_FORMATS:
@@ -153,18 +150,6 @@ def parse_text(
         for triple in scratch.triples((None, None, None)):
             target.add(triple)
     return target
-
-
-@contextmanager
-def quiet_rdflib_deprecations() -> Iterator[None]:
-    """Silence the DeprecationWarnings rdflib's own quad parsers and serializers raise.
-
-    rdflib 7's N-Quads and TriG plugins call its deprecated ``Dataset.contexts()``
-    and ``default_context``; the warning is about rdflib's code, not ours.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
-        yield
 
 
 def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:
