@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -45,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config, overrides=_overrides(args))
         command: Callable[[argparse.Namespace, Settings], int] = args.run
         return command(args, settings)
+    except BrokenPipeError:  # the reader went away (`ipkg export | head`): stop quietly, as Unix tools do
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python from failing on the final flush
+        return EXIT_OK
     except BaseException as exc:  # noqa: BLE001 - mapped to an exit code below
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise

@@ -51,7 +51,7 @@ class Settings:
     """Bearer token that enables SPARQL Update and Graph Store writes (unset: read-only)."""
 
     service_allowlist: tuple[str, ...] = ()
-    """Endpoint IRIs that SERVICE, LOAD and FROM may fetch from (empty: nothing is fetched)."""
+    """Endpoint IRIs that SERVICE and LOAD may contact (empty: nothing is fetched; FROM never fetches)."""
 
     cors_origins: str = "*"
     """Value of Access-Control-Allow-Origin on read responses (empty: no CORS)."""
