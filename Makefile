@@ -7,8 +7,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+UI_STAMP := node_modules/.installed-stamp
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install serve test fmt fmt-check lint clean
+.PHONY: install ui browser serve test fmt fmt-check lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +19,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The query UI (YASGUI, from npm): installed again only when package.json or
+# package-lock.json is newer than node_modules. The endpoint serves it from there.
+$(UI_STAMP): package.json $(wildcard package-lock.json)
+	@command -v npm >/dev/null || { echo "npm is needed for the query UI: install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --ignore-scripts; \
+	else npm install --no-audit --no-fund --ignore-scripts; fi
+	touch $(UI_STAMP)
+
+ui: $(UI_STAMP)
+
+install: $(STAMP) ui
+
+# Headless Chromium for the browser tests, from Debian's packages, only when it is missing.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Chromium for the browser tests (apt-get)"; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 serve: install
 	$(BIN)/ipkg serve
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q
 
 fmt: install

@@ -66,6 +66,28 @@ EVENT_ROLES = ((IPKGO.participant, "participant"), (IPKGO.location, "venue"))
 
 MAX_BNODE_DEPTH = 3
 
+VOCABULARY_LABELS = {
+    RDF.type: "type",
+    RDFS.label: "label",
+    RDFS.comment: "comment",
+    RDFS.seeAlso: "see also",
+    RDFS.subClassOf: "subclass of",
+    RDFS.subPropertyOf: "subproperty of",
+    RDFS.domain: "domain",
+    RDFS.range: "range",
+    OWL.sameAs: "same as",
+    OWL.inverseOf: "inverse of",
+    OWL.equivalentClass: "equivalent class",
+    OWL.equivalentProperty: "equivalent property",
+    SKOS.prefLabel: "preferred label",
+    SKOS.altLabel: "alternative label",
+    SKOS.definition: "definition",
+    SKOS.note: "note",
+    PROV.wasDerivedFrom: "derived from",
+    DCTERMS.title: "title",
+}
+"""Names of standard terms the ontology does not label, so pages read as English."""
+
 
 # --------------------------------------------------------------------------- routes
 
@@ -77,9 +99,9 @@ def entity(slug: str) -> Response:
     Raises:
         NotFound: no triple of the dataset mentions the resource.
     """
-    iri = URIRef(str(IPKG) + slug)
     if UNSAFE_SLUG.search(slug):
-        raise NotFound(f"no resource {str(IPKG)}{slug!s} in the knowledge graph")
+        raise NotFound(f"no resource {str(IPKG)}{slug} in the knowledge graph (not a valid IRI)")
+    iri = URIRef(str(IPKG) + slug)
     dataset = state().store.knowledge_graph.dataset
     description = Description(dataset, iri)
     if not description.outgoing and not description.incoming:
@@ -175,10 +197,38 @@ def statements(dataset: Dataset, subject: Node | None = None, obj: Node | None =
         if isinstance(identifier, URIRef):
             found.setdefault((s, p, o), set()).add(identifier)
     return [
-        Statement(s, p, o, frozenset(graphs))  # type: ignore[arg-type]
-        for (s, p, o), graphs in sorted(found.items(), key=lambda item: item[0])
+        Statement(s, p, o, frozenset(graphs))
+        for (s, p, o), graphs in sorted(found.items(), key=lambda item: tuple(map(node_key, item[0])))
         if isinstance(p, URIRef)
     ]
+
+
+def node_key(node: Node) -> tuple[str, str]:
+    """A sort key for any node: its kind, then its text (Literals of different types never compare)."""
+    return type(node).__name__, str(node)
+
+
+class Union:
+    """Reads from the union of a dataset's graphs (the endpoint's default graph), values deduplicated.
+
+    Goes through the named graphs one by one: rdflib's own union access on a
+    ``Dataset`` is deprecated.
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.graphs = list(dataset.graphs())
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        """Values of ``predicate`` on ``subject``, sorted."""
+        return sorted({o for g in self.graphs for o in g.objects(subject, predicate)}, key=node_key)
+
+    def subjects(self, predicate: Node, obj: Node) -> list[Node]:
+        """Resources with ``predicate`` ``obj``, sorted."""
+        return sorted({s for g in self.graphs for s in g.subjects(predicate, obj)}, key=node_key)
+
+    def __contains__(self, triple: tuple[Node | None, Node | None, Node | None]) -> bool:
+        return any(triple in g for g in self.graphs)
 
 
 class Description:
@@ -186,6 +236,7 @@ class Description:
 
     def __init__(self, dataset: Dataset, iri: URIRef) -> None:
         self.dataset = dataset
+        self.union = Union(dataset)
         self.iri = iri
         self.outgoing = statements(dataset, subject=iri)
         self.incoming = [st for st in statements(dataset, obj=iri) if st.subject != iri]
@@ -303,8 +354,8 @@ def wikidata_url(iri: str) -> str | None:
 class Labels:
     """Labels from the whole dataset (English first), cached for one page."""
 
-    def __init__(self, dataset: Dataset) -> None:
-        self.dataset = dataset
+    def __init__(self, union: Union) -> None:
+        self.dataset = union
         self._cache: dict[Node, str | None] = {}
 
     def label(self, node: Node) -> str | None:
@@ -313,7 +364,7 @@ class Labels:
             found: str | None = None
             fallback: str | None = None
             for predicate in LABEL_PREDICATES:
-                for value in sorted(self.dataset.objects(node, predicate)):
+                for value in self.dataset.objects(node, predicate):
                     if not isinstance(value, Literal):
                         continue
                     if value.language and value.language.lower().startswith("en"):
@@ -323,7 +374,7 @@ class Labels:
                         fallback = str(value)
                 if found:
                     break
-            self._cache[node] = found or fallback
+            self._cache[node] = found or fallback or VOCABULARY_LABELS.get(node)  # type: ignore[call-overload]
         return self._cache[node]
 
     def name(self, node: Node) -> str:
@@ -349,7 +400,7 @@ class Labels:
         label = self.label(node)
         short = curie(str(node))
         if label:
-            return Term(label, link, short or "", external)
+            return Term(label, link, "" if short == label else short or "", external)
         return Term(short or str(node), link, "", external, code=True)
 
 
@@ -366,8 +417,12 @@ def literal_term(value: Literal) -> Term:
     return Term(text, note=note)
 
 
-def date_text(dataset: Dataset, event: Node) -> tuple[str, str]:
-    """(shown date, sort key) of an event: ipkgo:date, or ipkgo:startDate – ipkgo:endDate."""
+def date_text(dataset: Union, event: Node, depth: int = 0) -> tuple[str, str]:
+    """(shown date, sort key) of an event: ipkgo:date, or ipkgo:startDate – ipkgo:endDate.
+
+    An event without a date of its own (a meeting during a visit) takes the
+    dates of the event it is ``ipkgo:partOf``, shown as "during …".
+    """
     date = _first(dataset.objects(event, IPKGO.date))
     start = _first(dataset.objects(event, IPKGO.startDate))
     end = _first(dataset.objects(event, IPKGO.endDate))
@@ -378,7 +433,16 @@ def date_text(dataset: Dataset, event: Node) -> tuple[str, str]:
         return shown, str(start)
     if end is not None:
         return f"until {end}", str(end)
-    return "date unknown", "~"
+    if depth < 3:
+        for parent in dataset.objects(event, IPKGO.partOf):
+            shown, key = date_text(dataset, parent, depth + 1)
+            if key != UNDATED:
+                return (shown if shown.startswith("during ") else f"during {shown}"), key + " during"
+    return "date unknown", UNDATED
+
+
+UNDATED = "~"
+"""Sort key of an undated event: after every date."""
 
 
 def _first(values: Iterable[Node]) -> Node | None:
@@ -391,7 +455,7 @@ class EntityPage:
 
     def __init__(self, description: Description) -> None:
         self.d = description
-        self.labels = Labels(description.dataset)
+        self.labels = Labels(description.union)
         self.iri = str(description.iri)
         self.title = self.labels.label(description.iri) or curie(self.iri) or self.iri
         self.alternates = [(name, "?format=" + fmt) for name, fmt in ALTERNATES]
@@ -410,6 +474,23 @@ class EntityPage:
         return self.labels.definition(self.d.iri)
 
     @cached_property
+    def when(self) -> str | None:
+        """For an event: its date or span (or that of the event it is part of)."""
+        union = self.d.union
+        if (self.d.iri, RDF.type, IPKGO.Event) not in union and not any(
+            union.objects(self.d.iri, p) for p in (IPKGO.date, IPKGO.startDate, IPKGO.endDate)
+        ):
+            return None
+        shown, key = date_text(union, self.d.iri)
+        return None if key == UNDATED else shown
+
+    @cached_property
+    def quote(self) -> str | None:
+        """For a source sentence: its text."""
+        value = _first(self.d.union.objects(self.d.iri, IPKGO.quote))
+        return None if value is None else str(value)
+
+    @cached_property
     def wikidata(self) -> list[Term]:
         """owl:sameAs values that are Wikidata items."""
         out = []
@@ -425,7 +506,7 @@ class EntityPage:
         """Every outgoing statement but the types, ipkg's properties first, asserted before inferred."""
         rows = []
         for st in self.d.outgoing:
-            if st.predicate == RDF.type:
+            if st.predicate == RDF.type or self._aligned(st):
                 continue
             rows.append((self._key(st), Row(self._predicate(st.predicate), self.labels.term(st.object),
                                             st.inferred, st.graph_names, self._details(st.object, 1))))
@@ -439,14 +520,41 @@ class EntityPage:
             (self._key(st, st.subject),
              Row(self._predicate(st.predicate), self.labels.term(st.subject), st.inferred, st.graph_names))
             for st in self.d.incoming
+            if not self._aligned(st)
         ]
         rows.sort(key=lambda item: item[0])
         return [row for _, row in rows]
 
     @cached_property
+    def aligned(self) -> list[Row]:
+        """Inferred statements in other vocabularies (Wikidata, PROV, schema.org …), shown folded.
+
+        They restate ipkg's own statements through the alignment axioms, so
+        they would otherwise bury the page; the value column shows the other end.
+        """
+        out = []
+        for st in (*self.d.outgoing, *self.d.incoming):
+            if st.predicate == RDF.type or not self._aligned(st):
+                continue
+            incoming = st.subject != self.d.iri
+            value = st.subject if incoming else st.object
+            predicate = self._predicate(st.predicate)
+            if incoming:
+                predicate = Term("← " + predicate.text, predicate.href, predicate.note, predicate.external)
+            out.append((self._key(st, value), Row(predicate, self.labels.term(value), True, st.graph_names)))
+        out.sort(key=lambda item: item[0])
+        return [row for _, row in out]
+
+    @staticmethod
+    def _aligned(st: Statement) -> bool:
+        """An inferred statement whose property is not ipkg's own (nor RDFS/OWL)."""
+        predicate = str(st.predicate)
+        return st.inferred and not predicate.startswith((str(IPKGO), str(RDFS), str(OWL), str(RDF)))
+
+    @cached_property
     def timeline(self) -> list[TimelineEntry]:
         """Events the resource took part in (or that took place at it), by date."""
-        dataset = self.d.dataset
+        dataset = self.d.union
         iri = self.d.iri
         roles: dict[Node, str] = {}
         for event in dataset.objects(iri, IPKGO.participatedIn):
@@ -467,14 +575,14 @@ class EntityPage:
     @cached_property
     def evidence(self) -> list[Evidence]:
         """The sentences (or sources) the resource was derived from, with their text."""
-        dataset = self.d.dataset
+        dataset = self.d.union
         out = []
         for st in self.d.outgoing:
             if st.predicate not in SOURCE_PREDICATES:
                 continue
             node = st.object
             quote = _first(dataset.objects(node, IPKGO.quote))
-            source = next(iter(sorted(dataset.objects(node, IPKGO.inSource))), None)
+            source = next(iter(dataset.objects(node, IPKGO.inSource)), None)
             whole = source if source is not None else node
             url = _first(dataset.objects(whole, IPKGO.url))
             paragraph = _first(dataset.objects(node, IPKGO.paragraph))
@@ -492,9 +600,7 @@ class EntityPage:
         return out
 
     def _predicate(self, predicate: URIRef) -> Term:
-        link, external = href(predicate)
-        return Term(self.labels.label(predicate) or curie(str(predicate)) or str(predicate), link,
-                    curie(str(predicate)) or "", external)
+        return self.labels.term(predicate)
 
     def _key(self, st: Statement, value: Node | None = None) -> tuple[int, bool, str, str]:
         predicate = str(st.predicate)
@@ -510,11 +616,11 @@ class EntityPage:
                      for st in statements(self.d.dataset, subject=node))
 
 
-def most_specific(dataset: Dataset, node: Node) -> list[Node]:
+def most_specific(dataset: Union, node: Node) -> list[Node]:
     """The ipkg classes of ``node`` that no other of its ipkg classes is a subclass of."""
     types = {t for t in dataset.objects(node, RDF.type) if str(t).startswith(str(IPKGO))}
-    return sorted(t for t in types
-                  if not any(other != t and (other, RDFS.subClassOf, t) in dataset for other in types))
+    specific = (t for t in types if not any(o != t and (o, RDFS.subClassOf, t) in dataset for o in types))
+    return sorted(specific, key=node_key)
 
 
 # --------------------------------------------------------------------------- the ontology page
@@ -547,9 +653,9 @@ class OntologyPage:
                       ("inverse of", OWL.inverseOf), ("equivalent to", OWL.equivalentProperty))
 
     def __init__(self, dataset: Dataset, graph: Graph) -> None:
-        self.dataset = dataset
+        self.dataset = Union(dataset)
         self.graph = graph
-        self.labels = Labels(dataset)
+        self.labels = Labels(self.dataset)
         self.iri = str(ONTOLOGY_IRI)
         self.title = str(_first(graph.objects(ONTOLOGY_IRI, DCTERMS.title)) or
                          self.labels.label(ONTOLOGY_IRI) or "ipkg ontology")
@@ -580,12 +686,12 @@ class OntologyPage:
         facts_spec = self.CLASS_FACTS if kind == OWL.Class else self.PROPERTY_FACTS
         facts = []
         for name, predicate in facts_spec:
-            values = [self._value(v) for v in sorted(self.graph.objects(node, predicate))]
+            values = [self._value(v) for v in sorted(self.graph.objects(node, predicate), key=node_key)]
             if values:
                 facts.append((name, values))
         count = None
         if kind == OWL.Class:
-            count = len(set(self.dataset.subjects(RDF.type, node)))
+            count = len(self.dataset.subjects(RDF.type, node))
         return OntologyTerm(local, f"ipkgo:{local}", self.labels.label(node) or local,
                             self.labels.definition(node), facts, count)
 

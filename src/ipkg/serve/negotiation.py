@@ -148,13 +148,17 @@ def _primary(canonical: list[str], offered: dict[str, str]) -> list[str]:
 
 
 def prefers_html(accept: str | None) -> bool:
-    """Whether a browser is asking (text/html ranked above any RDF or JSON type)."""
+    """Whether a browser is asking: text/html named outright, with a quality no lower than any RDF type.
+
+    Browsers send ``text/html,application/xhtml+xml,application/xml;q=0.9,…,*/*;q=0.8``
+    (Chromium adds ``application/signed-exchange;v=b3;q=0.7``, which werkzeug does not
+    rank by quality). Only types named outright count, so ``*/*`` alone never gets HTML.
+    """
     header: MIMEAccept = parse_accept_header(accept or "", MIMEAccept)
-    if not header:
-        return False
-    html = header["text/html"]
-    others = max((header[m] for m in (*GRAPH_TYPES, *RESULT_TYPES) if m != "text/html"), default=0)
-    return html > 0 and html >= others and header.best == "text/html"
+    named = [(value.split(";")[0].strip().lower(), quality) for value, quality in header]
+    html = max((q for media, q in named if media in ("text/html", "application/xhtml+xml")), default=0)
+    others = max((q for media, q in named if media in GRAPH_TYPES or media in RESULT_TYPES), default=0)
+    return html > 0 and html >= others
 
 
 def prefers_json(accept: str | None) -> bool:

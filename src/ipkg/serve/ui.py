@@ -10,13 +10,15 @@ the query to /sparql, with a notice saying how to install the full UI.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory, url_for
 
-from ipkg.namespaces import IPKG
+from ipkg.namespaces import BASE, IPKG
+from ipkg.serve.entities import Union
 from ipkg.serve.state import state
 
 bp = Blueprint("ui", __name__, template_folder="templates")
@@ -99,13 +101,23 @@ def yasgui_dir() -> Path | None:
     return None
 
 
+def yasgui_version(folder: Path) -> str:
+    """The installed YASGUI version (for cache-busting asset URLs), or '' if unreadable."""
+    try:
+        meta = json.loads((folder.parent / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(meta.get("version", ""))
+
+
 def render_ui() -> Response:
     """The query page: YASGUI when installed, else the plain form."""
     settings = state().settings
     examples = load_examples(settings.queries_dir / "cq")
     wanted = request.args.get("example", "")
     selected = next((e for e in examples if e.slug == wanted), examples[0] if examples else None)
-    has_yasgui = yasgui_dir() is not None
+    folder = yasgui_dir()
+    version = yasgui_version(folder) if folder is not None else ""
     payload = [
         {"slug": e.slug, "question": e.question, "source": e.source, "graph": e.graph, "query": e.query,
          "infer": e.infer}
@@ -120,13 +132,13 @@ def render_ui() -> Response:
         selected=selected,
         query=selected.query if selected else DEFAULT_QUERY,
         infer=selected.infer if selected else True,
-        has_yasgui=has_yasgui,
+        has_yasgui=folder is not None,
         endpoint=url_for("sparql.sparql"),
-        yasgui_js=url_for("ui.yasgui_asset", filename="yasgui.min.js"),
-        yasgui_css=url_for("ui.yasgui_asset", filename="yasgui.min.css"),
+        yasgui_js=url_for("ui.yasgui_asset", filename="yasgui.min.js", v=version or None),
+        yasgui_css=url_for("ui.yasgui_asset", filename="yasgui.min.css", v=version or None),
         start_entity=url_for("entities.entity", slug="belarus")
-        if (belarus, None, None) in store.knowledge_graph.dataset else None,
-        generation=store.generation,
+        if (belarus, None, None) in Union(store.knowledge_graph.dataset) else None,
+        site_base=BASE,
     )
     response = Response(body, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"
