@@ -24,12 +24,12 @@ import rdflib.query
 from rdflib import Dataset, Graph, URIRef
 
 from ipkg.config import Settings
+from ipkg.deadline import DeadlineMemory
 from ipkg.errors import ValidationFailed
 from ipkg.export import serialize_graph
 from ipkg.load import Sources, load_sources
 from ipkg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes
 from ipkg.reason import infer
-from ipkg.deadline import DeadlineMemory
 from ipkg.validate import Report, validate
 
 log = logging.getLogger("ipkg.build")

@@ -210,7 +210,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class "
         "FILTER(STRSTARTS(STR(?class), STR(ipkgo:))) } GROUP BY ?class ORDER BY DESC(?n) ?class",
     )
-    per_class = {str(row[0]): int(row[1]) for row in classes}  # type: ignore[index]
+    per_class = {str(row[0]): int(str(row[1])) for row in classes}  # type: ignore[index]
     sizes = graph_sizes(kg)
     if args.format == "json":
         print(json.dumps({"graphs": sizes, "classes": per_class}, indent=2))

@@ -8,6 +8,7 @@ readable and a test fails when one is not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def select_graphs(dataset: Dataset, which: str) -> list[Graph]:
     if which not in GRAPH_SELECTIONS:
         raise IpkgError(f"unknown graph selection {which!r}; use one of {', '.join(GRAPH_SELECTIONS)}")
     named = {URIRef(str(g.identifier)): g for g in dataset.graphs() if isinstance(g.identifier, URIRef)}
-    wanted = {
+    tests: dict[str, Callable[[URIRef], bool]] = {
         "ontology": lambda i: i == GRAPH_ONTOLOGY,
         "facts": lambda i: i == GRAPH_FACTS,
         "links": lambda i: i == GRAPH_LINKS,
@@ -67,7 +68,8 @@ def select_graphs(dataset: Dataset, which: str) -> list[Graph]:
         "external": lambda i: str(i).startswith(GRAPH_EXTERNAL),
         "asserted": lambda i: str(i).startswith(GRAPH_BASE) and i != GRAPH_INFERRED,
         "all": lambda i: str(i).startswith(GRAPH_BASE),
-    }[which]
+    }
+    wanted = tests[which]
     return [named[i] for i in sorted(named) if wanted(i) and len(named[i])]
 
 

@@ -110,7 +110,9 @@ def compact(graph: Graph, *, frame_id: str | None = None) -> dict[str, Any]:
 def _sorted_sets(node: Any) -> Any:
     """Arrays sorted (JSON-LD arrays are unordered sets, except ``@list``), for stable output."""
     if isinstance(node, dict):
-        return {key: _sorted_lists_kept(value) if key == "@list" else _sorted_sets(value) for key, value in node.items()}
+        return {
+            key: _sorted_lists_kept(value) if key == "@list" else _sorted_sets(value) for key, value in node.items()
+        }
     if isinstance(node, list):
         return sorted((_sorted_sets(item) for item in node), key=lambda item: json.dumps(item, sort_keys=True))
     return node
@@ -136,7 +138,9 @@ def inline_contexts(text: str) -> str:
 
 def _visit(node: Any) -> Any:
     if isinstance(node, dict):
-        return {key: _resolve(value) if key in ("@context", "@import") else _visit(value) for key, value in node.items()}
+        return {
+            key: _resolve(value) if key in ("@context", "@import") else _visit(value) for key, value in node.items()
+        }
     if isinstance(node, list):
         return [_visit(item) for item in node]
     return node

@@ -162,7 +162,8 @@ def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:
     if isinstance(exc, json.JSONDecodeError):
         return exc.lineno, exc.colno, exc.msg
     if isinstance(exc, xml.sax.SAXParseException):
-        return exc.getLineNumber(), exc.getColumnNumber() + 1, exc.getMessage()
+        column = exc.getColumnNumber()
+        return exc.getLineNumber(), None if column is None else column + 1, exc.getMessage()
     message = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, IndexError):
         lines = text.splitlines() or [""]

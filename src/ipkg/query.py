@@ -26,9 +26,11 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from ipkg.errors import QuerySyntaxError
-from ipkg.namespaces import PREFIXES
+from ipkg.namespaces import PREFIXES, sparql_prologue
 
 _INIT_NS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+_UPDATE_PROLOGUE = sparql_prologue()
+_UPDATE_PROLOGUE_LINES = _UPDATE_PROLOGUE.count("\n")
 
 RESULT_FORMATS = ("table", "json", "xml", "csv", "tsv")
 """Formats of SELECT/ASK results on the command line."""
@@ -52,13 +54,21 @@ def prepare_query(text: str, base: str | None = None) -> Query:
 def prepare_update(text: str, base: str | None = None) -> Update:
     """Parse and translate a SPARQL 1.1 Update request.
 
+    The predeclared prefixes are put in front of the text instead of going
+    through rdflib's ``initNs``: rdflib binds ``initNs`` again before every
+    operation of a request, and rebinding ``dcterms:`` silently unbinds a
+    user's ``PREFIX dc:`` for the same IRI, so a later operation using ``dc:``
+    failed (W3C protocol test ``update_dataset_default_graph``). Reported line
+    numbers are the user's own.
+
     Raises:
         QuerySyntaxError: the text is not a SPARQL 1.1 update (with line and column).
     """
     try:
-        return translateUpdate(parseUpdate(text), base=base, initNs=_INIT_NS)
+        return translateUpdate(parseUpdate(_UPDATE_PROLOGUE + text), base=base)
     except ParseBaseException as exc:
-        raise QuerySyntaxError(_parse_message(exc), line=exc.lineno, column=exc.col) from exc
+        line = max(exc.lineno - _UPDATE_PROLOGUE_LINES, 1)
+        raise QuerySyntaxError(_parse_message(exc), line=line, column=exc.col) from exc
     except Exception as exc:  # noqa: BLE001
         raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
 
@@ -148,7 +158,10 @@ def render_table(result: Result) -> str:
         for row in result
     ]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
-    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
     rule = "-+-".join("-" * w for w in widths)
     body = [line(names), rule, *(line(r) for r in rows)]
     return "\n".join(body) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
@@ -170,10 +183,11 @@ class CachingProcessor(SPARQLProcessor):
         base: str | None = None,
         DEBUG: bool = False,  # noqa: N803
     ) -> Mapping[str, Any]:
-        if isinstance(strOrQuery, str):
+        query = strOrQuery
+        if isinstance(query, str):
             namespaces = tuple(sorted((k, str(v)) for k, v in (initNs or {}).items()))
-            strOrQuery = _translate_cached(strOrQuery, base, namespaces)
-        return evalQuery(self.graph, strOrQuery, dict(initBindings or {}), base)  # type: ignore[no-untyped-call]
+            query = _translate_cached(query, base, namespaces)
+        return evalQuery(self.graph, query, dict(initBindings or {}), base)
 
 
 @lru_cache(maxsize=1024)

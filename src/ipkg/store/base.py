@@ -106,8 +106,9 @@ def materialize(result: Result, max_rows: int | None) -> Result:
             if max_rows is not None and count > max_rows:
                 raise ResultTooLarge(max_rows)
     elif result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
-        if max_rows is not None and len(result.graph) > max_rows:
-            raise ResultTooLarge(max_rows)
+        too_many = max_rows is not None and len(result.graph) > max_rows
+        if too_many:
+            raise ResultTooLarge(max_rows)  # type: ignore[arg-type]
     return result
 
 
