@@ -23,6 +23,7 @@ import rdflib.plugins.sparql
 import rdflib.query
 from rdflib import Dataset, Graph, URIRef
 
+from ipkg import regex_guard
 from ipkg.config import Settings
 from ipkg.deadline import DeadlineMemory
 from ipkg.errors import ValidationFailed
@@ -39,6 +40,8 @@ log = logging.getLogger("ipkg.build")
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 # Parse each distinct SPARQL text once (pySHACL re-runs constraint queries per focus node).
 rdflib.plugin.register("sparql", rdflib.query.Processor, "ipkg.query", "CachingProcessor")
+# REGEX/REPLACE with a time limit: a hostile pattern must not freeze the server.
+regex_guard.install()
 
 Progress = Callable[[str], None]
 
