@@ -58,9 +58,9 @@ class _TimedRe(types.ModuleType):
 
 def install() -> None:
     """Make rdflib's SPARQL operators match with time limits (idempotent)."""
-    if isinstance(operators.re, _TimedRe):
+    if isinstance(operators.re, _TimedRe):  # type: ignore[attr-defined]
         return
     shim = _TimedRe("re")
     shim.search = search  # type: ignore[attr-defined]
     shim.sub = sub  # type: ignore[attr-defined]
-    operators.re = shim  # type: ignore[assignment]
+    operators.re = shim  # type: ignore[attr-defined]
