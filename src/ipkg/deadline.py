@@ -34,6 +34,12 @@ def deadline(seconds: float | None) -> Iterator[None]:
         _local.limit = previous
 
 
+def remaining() -> float | None:
+    """Seconds left before this thread's deadline (0 once it has passed), or None without a deadline."""
+    limit = getattr(_local, "limit", None)
+    return None if limit is None else max(0.0, limit[0] - time.monotonic())
+
+
 def check_deadline() -> None:
     """Raise QueryTimeout if this thread's deadline has passed."""
     limit = getattr(_local, "limit", None)

@@ -114,3 +114,14 @@ class Forbidden(IpkgError):
 
 class NotFound(IpkgError):
     """The named resource or graph does not exist."""
+
+
+class RemoteServiceError(IpkgError):
+    """A SERVICE endpoint failed: an HTTP error, a timeout, a refused connection, an answer that is not results."""
+
+    hint = "check that the endpoint is up, or write SERVICE SILENT to go on without its solutions"
+
+    def __init__(self, service: str, problem: str) -> None:
+        self.service = service
+        self.problem = problem
+        super().__init__(f"SERVICE <{service}> {problem}")

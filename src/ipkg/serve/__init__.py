@@ -23,7 +23,7 @@ log = logging.getLogger("ipkg.serve")
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
     """The WSGI app for ``store`` (built from ``settings`` when not given)."""
     from ipkg.config import load_settings
-    from ipkg.serve import entities, graph_store, sparql, ui
+    from ipkg.serve import dumps, entities, graph_store, reconcile, sparql, ui
     from ipkg.store import open_store
 
     settings = settings or load_settings()
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions[EXTENSION] = AppState(settings=settings, store=store)
     errors.register(app)
-    for blueprint in (sparql.bp, graph_store.bp, entities.bp, ui.bp):
+    for blueprint in (sparql.bp, graph_store.bp, entities.bp, dumps.bp, ui.bp, reconcile.bp):
         app.register_blueprint(blueprint)
 
     @app.route("/health")

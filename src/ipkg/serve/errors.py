@@ -24,6 +24,7 @@ from ipkg.errors import (
     NotFound,
     QuerySyntaxError,
     QueryTimeout,
+    RemoteServiceError,
     ResultTooLarge,
     ValidationFailed,
 )
@@ -52,6 +53,7 @@ STATUS: tuple[tuple[type[IpkgError], int, str], ...] = (
     (InconsistentData, 422, "inconsistent"),
     (ResultTooLarge, 422, "result-too-large"),
     (QueryTimeout, 503, "timeout"),
+    (RemoteServiceError, 502, "bad-gateway"),
     (IpkgError, 400, "bad-request"),
 )
 """Error kind → (status, short name). First match wins, so subclasses come first."""
