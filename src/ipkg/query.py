@@ -103,8 +103,8 @@ def _csv(result: Result) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     variables = [str(v) for v in result.vars or []]
     writer.writerow(variables)
-    for row in result:
-        writer.writerow(["" if term is None else _csv_term(term) for term in row])  # type: ignore[union-attr]
+    for row in _solutions(result):
+        writer.writerow(["" if term is None else _csv_term(term) for term in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -114,9 +114,19 @@ def _tsv(result: Result) -> bytes:
         return f"?_askResult\n{'true' if result.askAnswer else 'false'}\n".encode()
     variables = [str(v) for v in result.vars or []]
     lines = ["\t".join(f"?{v}" for v in variables)]
-    for row in result:
-        lines.append("\t".join("" if term is None else nt_term(term) for term in row))  # type: ignore[union-attr]
+    for row in _solutions(result):
+        lines.append("\t".join("" if term is None else nt_term(term) for term in row))
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _solutions(result: Result) -> list[list[Node | None]]:
+    """Each solution's terms in the order of ``result.vars``, empty solutions included.
+
+    Iterating an rdflib Result skips solutions that bind no variable; the
+    formats must still write them (a row of empty fields).
+    """
+    variables = result.vars or []
+    return [[solution.get(v) for v in variables] for solution in result.bindings]
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -154,8 +164,8 @@ def render_table(result: Result) -> str:
         graph.bind(prefix, namespace)
     names = [str(v) for v in result.vars or []]
     rows = [
-        ["" if t is None else t.n3(graph.namespace_manager) for t in row]  # type: ignore[union-attr]
-        for row in result
+        ["" if t is None else t.n3(graph.namespace_manager) for t in row]
+        for row in _solutions(result)
     ]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from ipkg.namespaces import BASE, IPKG, IPKGO, SD, VOID, bind_prefixes
@@ -38,19 +38,14 @@ class Statistics:
         with self._lock:
             if self._cache is not None and self._cache[0] == generation:
                 return self._cache[1]
-        stats = {str(g.identifier): graph_statistics(g) for g in _named(store.knowledge_graph.dataset)}
-        stats["default"] = graph_statistics(store.knowledge_graph.dataset)
+        # The graphs the store reports (as /health does), whatever their IRI: a graph a client
+        # wrote through the Graph Store protocol is described like ipkg's own.
+        dataset = store.knowledge_graph.dataset
+        stats = {str(iri): graph_statistics(Graph(store=dataset.store, identifier=iri)) for iri in store.graph_sizes()}
+        stats["default"] = graph_statistics(dataset)
         with self._lock:
             self._cache = (generation, stats)
         return stats
-
-
-def _named(dataset: Dataset) -> list[Graph]:
-    return sorted(
-        (g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and str(g.identifier).startswith(BASE)
-         and len(g)),
-        key=lambda g: str(g.identifier),
-    )
 
 
 def graph_statistics(graph: Graph) -> dict[str, int]:

@@ -10,15 +10,14 @@ ipkg's own named graphs by their IRI path.
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from ipkg.errors import Forbidden, NotFound
-from ipkg.export import serialize_graph
 from ipkg.load import parse_text
 from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
 from ipkg.serve.negotiation import GRAPH_TYPES, negotiate
 from ipkg.serve.protocol import ProtocolError, UnsupportedMediaType
-from ipkg.serve.sparql import authorize_write
+from ipkg.serve.sparql import authorize_write, graph_body
 from ipkg.serve.state import state
 
 bp = Blueprint("graph_store", __name__)
@@ -70,7 +69,7 @@ def read(iri: URIRef | None) -> Response:
     graph = state().store.read_graph(iri)
     if graph is None:
         raise NotFound(f"graph <{iri}> does not exist (see the service description for the graphs served)")
-    response = Response(serialize_graph(graph, choice.serializer), content_type=choice.content_type)
+    response = Response(graph_body(graph, choice.serializer), content_type=choice.content_type)
     response.headers["Vary"] = "Accept"
     return response
 
@@ -87,7 +86,7 @@ def _target() -> URIRef | None:
     raise ProtocolError("missing parameter: 'graph=<iri>' or 'default' (Graph Store Protocol §4.2)")
 
 
-def _body_graph():  # type: ignore[no-untyped-def]
+def _body_graph() -> Graph:
     media = (request.mimetype or "").lower()
     fmt = BODY_FORMATS.get(media)
     if fmt is None:

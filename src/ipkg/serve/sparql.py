@@ -1,9 +1,10 @@
-"""The /sparql endpoint: SPARQL 1.1 query and update over HTTP (Protocol §2).
+"""The /sparql endpoint: SPARQL 1.1 query and update over HTTP (Protocol §2), and the VoID description.
 
 The view only translates: ``protocol.parse_request`` reads the request,
 ``negotiation.negotiate`` picks the representation, the store evaluates. GET
 without a query answers with the service description (or the query UI for a
-browser).
+browser). VoID lives here too because it describes this endpoint's dataset
+and shares the description's statistics cache.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import hmac
 import logging
 
 from flask import Blueprint, Response, request
+from rdflib import Dataset, Graph, URIRef
 
 from ipkg.errors import Forbidden
-from ipkg.export import serialize_graph
+from ipkg.export import FORMATS, serialize_graph
 from ipkg.query import format_result, prepare_query
-from ipkg.serve.description import service_description
+from ipkg.serve.description import service_description, void_description
 from ipkg.serve.errors import Unauthorized
 from ipkg.serve.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate, prefers_html, prefers_json
 from ipkg.serve.protocol import NoOperation, QueryRequest, UpdateRequest, parse_request
@@ -63,7 +65,7 @@ def run_query(operation: QueryRequest) -> Response:
     )
     if form in GRAPH_FORMS:
         assert result.graph is not None
-        body = serialize_graph(result.graph, choice.serializer)
+        body = graph_body(result.graph, choice.serializer)
     else:
         body = format_result(result, choice.serializer)
     response = Response(body, content_type=choice.content_type)
@@ -129,6 +131,41 @@ def describe_service(formats: tuple[str, ...]) -> Response:
         update_enabled=bool(app_state.settings.update_token),
         federation=bool(app_state.settings.service_allowlist),
     )
-    response = Response(serialize_graph(graph, choice.serializer), content_type=choice.content_type)
+    response = Response(graph_body(graph, choice.serializer), content_type=choice.content_type)
     response.headers["Vary"] = "Accept"
     return response
+
+
+@bp.route("/.well-known/void", methods=["GET"])
+@bp.route("/void", methods=["GET"])
+def void() -> Response:
+    """The VoID description (RFC 8615 well-known location, and a short alias), by negotiation.
+
+    Statistics come from the same per-generation cache as the service
+    description, so they follow committed updates without recounting on every
+    request.
+    """
+    app_state = state()
+    choice = negotiate(GRAPH_TYPES, request.headers.get("Accept"), request.args.getlist("format"))
+    graph = void_description(request.url_root, app_state.store, app_state.statistics)
+    response = Response(graph_body(graph, choice.serializer), content_type=choice.content_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def graph_body(graph: Graph, serializer: str) -> bytes:
+    """One graph in any offered RDF format, quad formats included.
+
+    rdflib refuses to write N-Quads from a plain graph (and TriG from one
+    names a random blank node), but every graph ipkg answers with (CONSTRUCT,
+    DESCRIBE, a Graph Store read, the descriptions) is a plain graph. For the
+    quad formats it goes into a dataset: as the named graph it is when it has
+    an IRI, otherwise as the default graph.
+    """
+    if not FORMATS[serializer].quads or isinstance(graph, Dataset):
+        return serialize_graph(graph, serializer)
+    dataset = Dataset()
+    target = dataset.graph(graph.identifier) if isinstance(graph.identifier, URIRef) else dataset.default_graph
+    for triple in graph:
+        target.add(triple)
+    return serialize_graph(dataset, serializer)

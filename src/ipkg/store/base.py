@@ -9,12 +9,13 @@ here and in ``guard``, not per backend, so they hold whichever store is used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from rdflib import Graph, URIRef
 from rdflib.query import Result
+from rdflib.term import Identifier, Variable
 
 from ipkg.build import KnowledgeGraph
 from ipkg.errors import ResultTooLarge
@@ -102,14 +103,29 @@ def materialize(result: Result, max_rows: int | None) -> Result:
         ResultTooLarge: more than ``max_rows`` rows (or triples).
     """
     if result.type == "SELECT":
-        for count, _ in enumerate(result, start=1):
-            if max_rows is not None and count > max_rows:
-                raise ResultTooLarge(max_rows)
+        # Not ``for row in result``: rdflib's iterator drops (for good) every solution that binds no
+        # variable, and ``SELECT (MAX(?x) AS ?m)`` over no match must still answer its one empty row.
+        # ``bindings`` keeps them; the lazy solutions are first wrapped so that evaluation stops as soon
+        # as the limit is passed, instead of after a huge result has been built.
+        pending = getattr(result, "_genbindings", None)
+        if pending is not None:
+            result.bindings = _at_most(pending, max_rows)
+        if max_rows is not None and len(result.bindings) > max_rows:
+            raise ResultTooLarge(max_rows)
     elif result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
         too_many = max_rows is not None and len(result.graph) > max_rows
         if too_many:
             raise ResultTooLarge(max_rows)  # type: ignore[arg-type]
     return result
+
+
+def _at_most(solutions: Iterable[Mapping[Variable, Identifier]], max_rows: int | None,
+             ) -> Iterator[Mapping[Variable, Identifier]]:
+    """``solutions``, raising ResultTooLarge at the first one past ``max_rows``."""
+    for count, solution in enumerate(solutions, start=1):
+        if max_rows is not None and count > max_rows:
+            raise ResultTooLarge(max_rows)
+        yield solution
 
 
 def graph_iris(values: Sequence[str]) -> tuple[str, ...]:

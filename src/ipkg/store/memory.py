@@ -16,25 +16,31 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.plugins.sparql.sparql import Query
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql import update as sparql_update
+from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.plugins.sparql.sparql import QueryContext, Update
+from rdflib.plugins.sparql.sparql import FrozenBindings, Query, QueryContext, Update
 from rdflib.query import Result
+from rdflib.term import Node
 
+import ipkg.federation  # noqa: F401 - installs the SERVICE evaluator
 from ipkg.build import KnowledgeGraph, assemble
+from ipkg.deadline import DeadlineMemory, deadline
 from ipkg.errors import Forbidden, IpkgError
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from ipkg.query import prepare_query, prepare_update
 from ipkg.store.base import DatasetSpec, UpdateOutcome, materialize
-from ipkg.deadline import DeadlineMemory, deadline
 from ipkg.store.guard import check_remote
 
 log = logging.getLogger("ipkg.store")
+
+Triple = tuple[Node, Node, Node]
 
 VIEW_CACHE_SIZE = 16
 
@@ -89,11 +95,13 @@ class MemoryStore:
         """
         prepared = prepare_query(text, base)
         check_remote(prepared.algebra, self._allowlist)
-        clause = prepared.algebra.get("datasetClause")
+        # Attribute access, not ``.get``: rdflib's CompValue.get(name) returns ``name`` itself for a
+        # missing key, which is truthy; attribute access gives None.
+        clause = prepared.algebra.datasetClause
         if not dataset.explicit and clause:
             dataset = DatasetSpec(
-                default_graphs=tuple(str(c.default) for c in clause if c.get("default")),
-                named_graphs=tuple(str(c.named) for c in clause if c.get("named")),
+                default_graphs=tuple(str(c.default) for c in clause if c.default is not None),
+                named_graphs=tuple(str(c.named) for c in clause if c.named is not None),
                 infer=dataset.infer,
             )
         if clause:
@@ -125,7 +133,7 @@ class MemoryStore:
         return {
             URIRef(str(g.identifier)): len(g)
             for g in sorted(graphs, key=lambda g: str(g.identifier))
-            if len(g) and isinstance(g.identifier, URIRef) and str(g.identifier).startswith("http")
+            if len(g) and is_named_graph(g.identifier)
         }
 
     def _view(self, kg: KnowledgeGraph, generation: int, spec: DatasetSpec) -> Dataset:
@@ -211,9 +219,9 @@ class MemoryStore:
         asserted: dict[URIRef, Graph] = {GRAPH_FACTS: scratch.default_graph}
         for graph in scratch.graphs():
             identifier = graph.identifier
-            if isinstance(identifier, URIRef) and identifier not in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS):
-                if str(identifier).startswith("http") and len(graph):
-                    asserted[identifier] = graph
+            special = identifier in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS)
+            if is_named_graph(identifier) and not special and len(graph):
+                asserted[identifier] = graph  # type: ignore[index]
         return assemble(scratch.graph(GRAPH_ONTOLOGY), kg.shapes, asserted, progress=log.debug)
 
     # -- journal -------------------------------------------------------------
@@ -277,12 +285,75 @@ class Change:
         for operation in prepared.algebra:
             if operation.name != "Modify":
                 continue
-            if operation.get("using") or operation.get("withClause"):
+            if operation.using or operation.withClause:  # not .get: see MemoryStore.query
                 raise ProtocolConflict(
                     "using-graph-uri/using-named-graph-uri cannot be combined with USING or WITH in the update"
                 )
             operation["using"] = clauses
         return prepared
+
+
+def _eval_modify(ctx: QueryContext, operation: CompValue) -> None:
+    """DELETE/INSERT … WHERE, with the dataset of the WHERE clause as USING / USING NAMED say (Update §3.1.3).
+
+    rdflib would fetch USING graphs from the web (ipkg turns that off), and then
+    leaves every named graph visible to ``GRAPH ?g`` whatever USING NAMED lists.
+    Here the WHERE clause runs over a view holding exactly the listed graphs
+    (one ipkg does not hold is empty; the facts graph is the update's default
+    graph), and the templates are applied to the real dataset afterwards: all
+    deletions, then all insertions, in the WITH graph or the default graph.
+    """
+    if not operation.using:
+        sparql_update.evalModify(ctx, operation)
+        return
+    dataset = ctx.dataset
+    assert isinstance(dataset, Dataset) and ctx.graph is not None  # _eval_update sets both
+    existing: dict[Node, Graph] = {g.identifier: g for g in dataset.graphs()}
+    existing[GRAPH_FACTS] = dataset.default_graph
+    view = Dataset(store=DeadlineMemory(), default_union=False)
+    for clause in operation.using:
+        iri = URIRef(clause.default if clause.default is not None else clause.named)
+        target = view.default_graph if clause.default is not None else view.graph(iri)
+        for copied in existing.get(iri, Graph()):
+            target.add(copied)
+    where = QueryContext(view, initBindings={})
+    where.graph = view.default_graph
+    where.prologue = ctx.prologue
+    solutions = list(evalPart(where, operation.where))
+    default = _update_graph(dataset, operation.withClause) if operation.withClause is not None else ctx.graph
+    for template, apply in ((operation.delete, Graph.remove), (operation.insert, Graph.add)):
+        if not template:
+            continue
+        for solution in solutions:
+            for triple in _instantiate(template.triples or (), solution):
+                apply(default, triple)
+            for name, quads in (template.quads or {}).items():
+                graph_iri = solution.get(name)
+                if not isinstance(graph_iri, URIRef):  # unbound, or not an IRI: no graph to write
+                    continue
+                for triple in _instantiate(quads, solution):
+                    apply(_update_graph(dataset, graph_iri), triple)
+
+
+def _update_graph(dataset: Dataset, iri: URIRef) -> Graph:
+    """The graph an update writes for ``iri``: the facts graph is the update's default graph."""
+    return dataset.default_graph if iri == GRAPH_FACTS else dataset.graph(iri)
+
+
+def _instantiate(template: Iterable[tuple[Node, Node, Node]], solution: FrozenBindings) -> Iterator[Triple]:
+    """The triples of a template under one solution; fresh blank nodes per solution, unbound ones skipped."""
+    fresh: dict[Node, BNode] = {}
+
+    def term(node: Node) -> Node | None:
+        if isinstance(node, BNode):
+            return fresh.setdefault(node, BNode())
+        value: Node | None = solution.get(node)
+        return value
+
+    for s, p, o in template:
+        subject, predicate, object_ = term(s), term(p), term(o)
+        if subject is not None and predicate is not None and object_ is not None:
+            yield subject, predicate, object_
 
 
 _UPDATE_OPERATIONS = {
@@ -296,7 +367,7 @@ _UPDATE_OPERATIONS = {
     "InsertData": sparql_update.evalInsertData,
     "DeleteData": sparql_update.evalDeleteData,
     "DeleteWhere": sparql_update.evalDeleteWhere,
-    "Modify": sparql_update.evalModify,
+    "Modify": _eval_modify,
 }
 
 
@@ -310,7 +381,7 @@ def _eval_update(dataset: Dataset, update: Update) -> None:
     failure aborts the request (§3: "MUST abort the sequence").
     """
     for operation in update.algebra:
-        ctx = QueryContext(dataset)
+        ctx = QueryContext(dataset, initBindings={})  # rdflib's evaluation needs a mapping (BIND, VALUES)
         ctx.graph = dataset.default_graph
         ctx.prologue = operation.prologue
         _UPDATE_OPERATIONS[operation.name](ctx, operation)
@@ -321,6 +392,15 @@ def _without_dataset_clause(query: Query) -> Query:
     return Query(query.prologue, algebra)
 
 
+def is_named_graph(identifier: object) -> bool:
+    """Whether a graph of an rdflib dataset is one of the store's named graphs.
+
+    Any IRI names a graph (``urn:`` ones too: a graph a client wrote must not
+    vanish at commit); rdflib's own default graph and blank-node graph ids do not.
+    """
+    return isinstance(identifier, URIRef) and identifier != DATASET_DEFAULT_GRAPH_ID
+
+
 def _dataset_view(dataset: Dataset, spec: DatasetSpec) -> Dataset:
     """A new dataset holding copies of the graphs ``spec`` names (unknown graphs are empty)."""
     view = Dataset(store=DeadlineMemory(), default_union=False)
@@ -328,7 +408,10 @@ def _dataset_view(dataset: Dataset, spec: DatasetSpec) -> Dataset:
     if spec.explicit:
         defaults, named = spec.default_graphs, spec.named_graphs
     else:
-        keep = [iri for iri in sorted(existing) if iri != str(GRAPH_INFERRED) and iri.startswith("http")]
+        keep = sorted(
+            str(g.identifier) for g in dataset.graphs()
+            if is_named_graph(g.identifier) and g.identifier != GRAPH_INFERRED
+        )
         defaults, named = tuple(keep), tuple(keep)
     for iri in defaults:
         if iri in existing:
