@@ -52,6 +52,7 @@ fmt-check: install
 	$(BIN)/ipkg fmt --check
 
 lint: install
+	$(BIN)/ruff format --check src tests
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 

@@ -43,8 +43,12 @@ def rows(result: Result) -> list[tuple[str, ...]]:
     out = []
     for row in result:
         values = row.asdict()  # type: ignore[union-attr]
-        out.append(tuple("_:b" if isinstance(values.get(n), BNode) else
-                         ("" if values.get(n) is None else values[n].n3()) for n in names))
+        out.append(
+            tuple(
+                "_:b" if isinstance(values.get(n), BNode) else ("" if values.get(n) is None else values[n].n3())
+                for n in names
+            )
+        )
     return out
 
 
@@ -68,8 +72,10 @@ def test_every_query_has_a_header_and_an_expected_result() -> None:
 
 def test_every_paragraph_of_the_source_has_a_question(kg) -> None:  # type: ignore[no-untyped-def]
     paragraphs = {
-        int(p) for (p,) in kg.dataset.query(
-            "SELECT DISTINCT ?p WHERE { ?s a ipkgo:Sentence ; ipkgo:inSource src:mfa-belarus-wipo ; ipkgo:paragraph ?p }"
+        int(p)
+        for (p,) in kg.dataset.query(
+            "SELECT DISTINCT ?p WHERE { ?s a ipkgo:Sentence ; "
+            "ipkgo:inSource src:mfa-belarus-wipo ; ipkgo:paragraph ?p }"
         )
     }
     asked = {int(n) for path in QUERIES for n in re.findall(r"¶(\d+)", header(path)["source"])}

@@ -98,9 +98,7 @@ def _validate(data_graph: Graph) -> Graph:
     data = Graph()
     data += data_graph
     data += _ontology()
-    _conforms, report, _text = pyshacl.validate(
-        data, shacl_graph=_shapes(), inference="none", allow_warnings=False
-    )
+    _conforms, report, _text = pyshacl.validate(data, shacl_graph=_shapes(), inference="none", allow_warnings=False)
     assert isinstance(report, Graph)
     return report
 
@@ -248,20 +246,14 @@ def test_shapes_file_starts_with_a_comment(path: Path) -> None:
 
 def test_shapes_are_well_formed_shacl() -> None:
     # meta_shacl validates the shapes graph against the SHACL-for-SHACL shapes first.
-    conforms, _report, text = pyshacl.validate(
-        Graph(), shacl_graph=_shapes(), meta_shacl=True, inference="none"
-    )
+    conforms, _report, text = pyshacl.validate(Graph(), shacl_graph=_shapes(), meta_shacl=True, inference="none")
     assert conforms, text
 
 
 def test_every_constraint_has_a_name_and_an_english_message() -> None:
     shapes = _shapes()
-    constraints = {c for c in shapes.objects(None, SH.property)} | {
-        c for c in shapes.objects(None, SH.sparql)
-    }
-    constraints |= {
-        s for s in _node_shapes().values() if any((s, p, None) in shapes for p in NODE_LEVEL_PARAMETERS)
-    }
+    constraints = {c for c in shapes.objects(None, SH.property)} | {c for c in shapes.objects(None, SH.sparql)}
+    constraints |= {s for s in _node_shapes().values() if any((s, p, None) in shapes for p in NODE_LEVEL_PARAMETERS)}
     assert constraints
     problems = []
     for c in sorted(constraints, key=str):

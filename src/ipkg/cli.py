@@ -21,6 +21,7 @@ from ipkg.build import KnowledgeGraph, build, load_and_validate
 from ipkg.config import Settings, load_settings
 from ipkg.errors import ConfigError, InconsistentData, IpkgError, ValidationFailed
 from ipkg.export import FORMATS, GRAPH_SELECTIONS, format_turtle, select_graphs, serialize
+from ipkg.load import parse_text
 from ipkg.query import RESULT_FORMATS, format_result, run_query
 
 EXIT_OK, EXIT_REJECTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("export", help="serialise the dataset in an RDF format")
     p.add_argument("--format", choices=sorted(FORMATS), default="turtle")
     p.add_argument("--graph", choices=GRAPH_SELECTIONS, default="all", help="which named graphs")
+    p.add_argument("--frame", metavar="IRI", help="JSON-LD framed on one resource (e.g. ipkg:belarus)")
     p.add_argument("--output", type=Path, help="file to write (default: stdout)")
     p.set_defaults(run=cmd_export)
     _add_export_quickstatements(p)
@@ -190,7 +192,16 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Serialise the chosen graphs to stdout or ``--output``."""
     kg = _build(settings, args)
-    data = serialize(select_graphs(kg.dataset, args.graph), args.format)
+    graphs = select_graphs(kg.dataset, args.graph)
+    if args.frame:
+        if args.format != "jsonld":
+            raise ConfigError("--frame", "framing applies to --format jsonld only")
+        from ipkg import jsonld
+
+        merged = serialize(graphs, "ntriples").decode("utf-8")
+        data = jsonld.dumps(jsonld.compact(parse_text(merged, "nt"), frame_id=_expand_iri(args.frame)))
+    else:
+        data = serialize(graphs, args.format)
     if args.output:
         args.output.write_bytes(data)
         logging.getLogger("ipkg").info("wrote %s (%d bytes)", args.output, len(data))
@@ -198,6 +209,17 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return EXIT_OK
+
+
+def _expand_iri(text: str) -> str:
+    """A full IRI from ``<iri>``, a full IRI, or a prefixed name with one of ipkg's prefixes."""
+    from ipkg.namespaces import PREFIXES
+
+    text = text.strip().strip("<>")
+    prefix, colon, local = text.partition(":")
+    if colon and prefix in PREFIXES and not local.startswith("//"):
+        return str(PREFIXES[prefix]) + local
+    return text
 
 
 def graph_sizes(kg: KnowledgeGraph) -> dict[str, int]:
@@ -296,11 +318,12 @@ def _add_link_commands(commands: argparse._SubParsersAction) -> None:  # type: i
     )
     q.add_argument("file", type=Path, help="the Wikidata-style file (Turtle or N-Triples)")
     q.add_argument("--format", choices=("table", "tsv", "json"), default="table")
+    q.add_argument("--accept", action="append", default=[], metavar="LOCAL=QID", help="accept this link (repeatable)")
     q.add_argument(
-        "--accept", action="append", default=[], metavar="LOCAL=QID", help="accept this link (repeatable)"
-    )
-    q.add_argument(
-        "--accept-above", dest="accept_above", type=float, metavar="SCORE",
+        "--accept-above",
+        dest="accept_above",
+        type=float,
+        metavar="SCORE",
         help="accept each local resource's best candidate scoring at least SCORE (0-1), unless tied",
     )
     q.set_defaults(run=cmd_link_suggest)
@@ -408,4 +431,3 @@ def cmd_export_quickstatements(args: argparse.Namespace, settings: Settings) -> 
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-

@@ -73,7 +73,7 @@ def select_graphs(dataset: Dataset, which: str) -> list[Graph]:
     return [named[i] for i in sorted(named) if wanted(i) and len(named[i])]
 
 
-def serialize(graphs: list[Graph], format_name: str) -> bytes:
+def serialize(graphs: list[Graph], format_name: str, *, context_url: str = jsonld.CONTEXT_URL) -> bytes:
     """Serialise ``graphs`` in ``format_name``: triple formats merge them, quad formats keep the names."""
     fmt = FORMATS.get(format_name)
     if fmt is None:
@@ -89,14 +89,26 @@ def serialize(graphs: list[Graph], format_name: str) -> bytes:
         for graph in graphs:
             for triple in graph:
                 target.add(triple)
-    return serialize_graph(target, format_name)
+    return serialize_graph(target, format_name, context_url=context_url)
 
 
-def serialize_graph(graph: Graph, format_name: str) -> bytes:
-    """Serialise one graph (or dataset) deterministically."""
+def serialize_graph(graph: Graph, format_name: str, *, context_url: str = jsonld.CONTEXT_URL) -> bytes:
+    """Serialise one graph (or dataset) deterministically, in any format.
+
+    A plain graph asked for in a quad format goes into a dataset, as the named
+    graph it is when it has an IRI, otherwise as the default graph (rdflib
+    refuses N-Quads of a plain graph and names a random blank node in TriG).
+    JSON-LD is compacted against ipkg's context, referred to as ``context_url``.
+    """
     fmt = FORMATS[format_name]
+    if fmt.quads and not isinstance(graph, Dataset):
+        dataset = Dataset()
+        target = dataset.graph(graph.identifier) if isinstance(graph.identifier, URIRef) else dataset.default_graph
+        for triple in graph:
+            target.add(triple)
+        graph = dataset
     if format_name == "jsonld" and not isinstance(graph, Dataset):
-        return jsonld.dumps(jsonld.compact(graph))
+        return jsonld.dumps(jsonld.compact(graph, context_url=context_url))
     bind_prefixes(graph)
     data = graph.serialize(format=fmt.serializer, encoding="utf-8")
     if fmt.serializer in ("nt", "nquads"):

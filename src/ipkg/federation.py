@@ -110,8 +110,9 @@ def call_service(ctx: QueryContext, part: CompValue) -> list[FrozenBindings]:
     term: Any = part.term
     if not isinstance(term, URIRef):
         shown = term.n3() if isinstance(term, Variable) else str(term)
-        raise Forbidden(f"SERVICE {shown}: the endpoint must be an IRI, not a variable "
-                        "(only allow-listed endpoints are called)")
+        raise Forbidden(
+            f"SERVICE {shown}: the endpoint must be an IRI, not a variable (only allow-listed endpoints are called)"
+        )
     service = str(term)
     if urllib.parse.urlsplit(service).scheme not in ("http", "https"):
         raise RemoteServiceError(service, "is not an http(s) endpoint")
@@ -120,8 +121,7 @@ def call_service(ctx: QueryContext, part: CompValue) -> list[FrozenBindings]:
     timeout = DEFAULT_TIMEOUT if left is None else left
     started = time.monotonic()
     answer, content_type = _fetch(service, query, timeout)
-    log.info("SERVICE <%s> answered %d bytes in %.1f ms", service, len(answer),
-             (time.monotonic() - started) * 1000)
+    log.info("SERVICE <%s> answered %d bytes in %.1f ms", service, len(answer), (time.monotonic() - started) * 1000)
     return _solutions_from(ctx, service, answer, content_type)
 
 
@@ -241,12 +241,14 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
         self.service = service
         self.origin = _origin(service)
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
         if _origin(newurl) != self.origin:
             fp.close()
-            raise RemoteServiceError(self.service, f"redirected (HTTP {code}) to another host, {newurl}; "
-                                                   "ipkg does not follow it")
+            raise RemoteServiceError(
+                self.service, f"redirected (HTTP {code}) to another host, {newurl}; ipkg does not follow it"
+            )
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -334,9 +336,7 @@ def _snippet(body: bytes, limit: int = 200) -> str:
 # --------------------------------------------------------------------------- the answer
 
 
-def _solutions_from(
-    ctx: QueryContext, service: str, answer: bytes, content_type: str
-) -> list[FrozenBindings]:
+def _solutions_from(ctx: QueryContext, service: str, answer: bytes, content_type: str) -> list[FrozenBindings]:
     """SPARQL 1.1 Query Results JSON → solutions, through rdflib's own reader of a binding.
 
     Raises:
@@ -384,5 +384,12 @@ def install() -> None:
 
 install()
 
-__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "build_query", "call_service", "evaluate_service", "install",
-           "service_body"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "build_query",
+    "call_service",
+    "evaluate_service",
+    "install",
+    "service_body",
+]

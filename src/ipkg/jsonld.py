@@ -87,20 +87,27 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     )
 
 
-def compact(graph: Graph, *, frame_id: str | None = None) -> dict[str, Any]:
+def compact(graph: Graph, *, frame_id: str | None = None, context_url: str = CONTEXT_URL) -> dict[str, Any]:
     """``graph`` compacted against ipkg's context, nodes sorted by id; or framed on one node.
 
-    Framing (``frame_id``) embeds the nodes the entity points to once, so a
-    client gets the entity and its neighbourhood as one tree.
+    The document refers to the context as ``context_url`` (the published IRI,
+    or the serving endpoint's own ``/context.jsonld`` so clients can fetch it);
+    the context itself is always read from disk. Framing (``frame_id``) embeds
+    the nodes the entity points to once: the entity and its neighbourhood as
+    one tree.
     """
     expanded = json.loads(graph.serialize(format="json-ld"))
-    options = {"documentLoader": document_loader}
+
+    def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        return document_loader(CONTEXT_URL if url == context_url else url, options)
+
+    options = {"documentLoader": loader}
     if frame_id is not None:
-        frame = {"@context": CONTEXT_URL, "@id": frame_id, "@embed": "@once"}
+        frame = {"@context": context_url, "@id": frame_id, "@embed": "@once"}
         document: dict[str, Any] = jsonld.frame(expanded, frame, options)
-        document["@context"] = CONTEXT_URL
+        document["@context"] = context_url
         return document
-    document = jsonld.compact(expanded, CONTEXT_URL, options)
+    document = jsonld.compact(expanded, context_url, options)
     nodes = document.get("@graph")
     if isinstance(nodes, list):
         document["@graph"] = sorted((_sorted_sets(node) for node in nodes), key=lambda node: str(node.get("id", "")))

@@ -163,10 +163,7 @@ def render_table(result: Result) -> str:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     names = [str(v) for v in result.vars or []]
-    rows = [
-        ["" if t is None else t.n3(graph.namespace_manager) for t in row]
-        for row in _solutions(result)
-    ]
+    rows = [["" if t is None else t.n3(graph.namespace_manager) for t in row] for row in _solutions(result)]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
 
     def line(cells: list[str]) -> str:

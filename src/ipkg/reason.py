@@ -42,9 +42,7 @@ def infer(ontology: Graph, asserted: Iterable[Graph]) -> Graph:
         for triple in graph:
             work.add(triple)
     stated = set(work)
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(work)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
     errors = [str(message) for message in work.objects(None, ERRNS.error)]
     if errors:
         raise InconsistentData(errors)

@@ -60,8 +60,9 @@ TYPE_PENALTY = 0.8
 """Score factor for a candidate outside the types, with ``type_strict: "should"``."""
 LABELS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
 DESCRIPTIONS = (SKOS.definition, RDFS.comment, DCTERMS.description)
-STOPWORDS = frozenset({"a", "an", "and", "at", "by", "de", "des", "du", "for", "in", "la", "le", "of", "on", "the",
-                       "to"})
+STOPWORDS = frozenset(
+    {"a", "an", "and", "at", "by", "de", "des", "du", "for", "in", "la", "le", "of", "on", "the", "to"}
+)
 UNSAFE = re.compile(r"[\s<>\"{}|\\^`]")
 """Characters no IRI has: an id holding one names nothing."""
 
@@ -91,10 +92,10 @@ def short_id(iri: Node) -> str:
     """Id of an ontology term: local name in the ipkg ontology, else a prefixed name, else the IRI."""
     text = str(iri)
     if text.startswith(SCHEMA_SPACE):
-        return text[len(SCHEMA_SPACE):]
+        return text[len(SCHEMA_SPACE) :]
     for prefix, namespace in PREFIXES.items():
         if prefix not in ("ipkgo", "ipkg") and text.startswith(str(namespace)) and len(text) > len(namespace):
-            return f"{prefix}:{text[len(namespace):]}"
+            return f"{prefix}:{text[len(namespace) :]}"
     return text
 
 
@@ -116,7 +117,7 @@ def resolve(text: str, default: str) -> URIRef | None:
 
 def entity_id(iri: Node) -> str:
     """The reconciliation id of an ipkg resource: its slug."""
-    return str(iri)[len(IDENTIFIER_SPACE):]
+    return str(iri)[len(IDENTIFIER_SPACE) :]
 
 
 def term_forms(node: Node) -> set[str]:
@@ -222,18 +223,26 @@ class Index:
                     seen.add(parent)
                     todo.extend(direct.get(parent, ()))
             self.superclasses[cls_iri] = frozenset(seen)
-        for kinds, target in (((OWL.Class, RDFS.Class), self.classes),
-                              ((OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property), self.properties)):
+        for kinds, target in (
+            ((OWL.Class, RDFS.Class), self.classes),
+            ((OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property), self.properties),
+        ):
             for kind in kinds:
                 for s, _, _ in union.triples((None, RDF.type, kind)):
                     if isinstance(s, URIRef) and str(s).startswith(SCHEMA_SPACE) and s not in target:
                         label = english_first(union.objects(s, RDFS.label)) or short_id(s)
                         broader = tuple(sorted(p for p in direct.get(s, ()) if str(p).startswith(SCHEMA_SPACE)))
-                        target[s] = Term(s, short_id(s), display(label),
-                                         english_first(union.objects(s, SKOS.definition)),
-                                         broader if target is self.classes else ())
-        self.properties.setdefault(OWL.sameAs, Term(OWL.sameAs, "owl:sameAs", "Same as",
-                                                    "The same thing in another dataset (e.g. a Wikidata item)."))
+                        target[s] = Term(
+                            s,
+                            short_id(s),
+                            display(label),
+                            english_first(union.objects(s, SKOS.definition)),
+                            broader if target is self.classes else (),
+                        )
+        self.properties.setdefault(
+            OWL.sameAs,
+            Term(OWL.sameAs, "owl:sameAs", "Same as", "The same thing in another dataset (e.g. a Wikidata item)."),
+        )
 
     def _entities(self) -> None:
         union = self.union
@@ -247,11 +256,15 @@ class Index:
             if types & EXCLUDED_TYPES:
                 continue
             self.used_types.update(types)
-            name = (english_first(union.objects(iri, RDFS.label)) or english_first(union.objects(iri, SKOS.prefLabel))
-                    or entity_id(iri))
+            name = (
+                english_first(union.objects(iri, RDFS.label))
+                or english_first(union.objects(iri, SKOS.prefLabel))
+                or entity_id(iri)
+            )
             normalized = tuple(sorted({n for n in (normalize(str(label)) for label in labels) if n}))
-            entity = Entity(iri, entity_id(iri), name, normalized, self._description(iri), types,
-                            self._most_specific(types))
+            entity = Entity(
+                iri, entity_id(iri), name, normalized, self._description(iri), types, self._most_specific(types)
+            )
             self.entities[entity.id] = entity
             for text in normalized:
                 self.by_name[text].add(entity.id)
@@ -301,9 +314,9 @@ class Index:
         """The entity a client's id means: slug, ``ipkg:slug`` or full IRI."""
         given = given.strip()
         if given.startswith(IDENTIFIER_SPACE):
-            given = given[len(IDENTIFIER_SPACE):]
+            given = given[len(IDENTIFIER_SPACE) :]
         elif given.startswith("ipkg:"):
-            given = given[len("ipkg:"):]
+            given = given[len("ipkg:") :]
         return self.entities.get(given)
 
     def type_json(self, cls_iri: URIRef, *, broader: bool = False) -> dict[str, Any]:
@@ -371,19 +384,24 @@ def name_features(text: str, entity: Entity) -> tuple[float, bool, list[dict[str
     overlap = max((len(query_words & words(n)) / len(query_words | words(n)) for n in entity.names), default=0.0)
     prefix = max((len(query) / len(n) for n in entity.names if query and n.startswith(query)), default=0.0)
     score = 100.0 if exact else max(90.0 * overlap, 50.0 + 40.0 * prefix if prefix else 0.0)
-    return score, exact, [
-        {"id": "name_exact", "name": "label, alias or id equal to the query", "value": exact},
-        {"id": "name_words", "name": "share of words in common with the closest label", "value": round(overlap, 3)},
-        {"id": "name_prefix", "name": "a label starts with the query", "value": bool(prefix)},
-        {"id": "name_score", "name": "name similarity (0-100)", "value": round(score, 2)},
-    ]
+    return (
+        score,
+        exact,
+        [
+            {"id": "name_exact", "name": "label, alias or id equal to the query", "value": exact},
+            {"id": "name_words", "name": "share of words in common with the closest label", "value": round(overlap, 3)},
+            {"id": "name_prefix", "name": "a label starts with the query", "value": bool(prefix)},
+            {"id": "name_score", "name": "name similarity (0-100)", "value": round(score, 2)},
+        ],
+    )
 
 
 def value_matches(idx: Index, node: Node, given: Any) -> bool:
     """Whether a candidate's value ``node`` is the client's ``given`` value."""
     if isinstance(given, dict):
         return str(given["id"]) in term_forms(node) or (
-            isinstance(node, URIRef) and (entity := idx.lookup(str(given["id"]))) is not None and entity.iri == node)
+            isinstance(node, URIRef) and (entity := idx.lookup(str(given["id"]))) is not None and entity.iri == node
+        )
     if isinstance(given, bool):
         return isinstance(node, Literal) and node.datatype == XSD.boolean and node.toPython() is given
     if isinstance(given, int | float):
@@ -463,8 +481,9 @@ def score(idx: Index, query: Query, entity: Entity) -> Scored | None:
         if share is None:
             return None
         shares.append(share)
-        features.append({"id": f"property:{cond.pid}", "name": f"agreement of property {cond.pid}",
-                         "value": round(share, 3)})
+        features.append(
+            {"id": f"property:{cond.pid}", "name": f"agreement of property {cond.pid}", "value": round(share, 3)}
+        )
     mean = sum(shares) / len(shares) if shares else 0.0
     if query.text is None and not query.ids:
         if mean == 0:
@@ -484,12 +503,14 @@ def candidate_json(idx: Index, candidate: Scored) -> dict[str, Any]:
     shown: dict[str, Any] = {"id": entity.id, "name": entity.name}
     if entity.description:
         shown["description"] = entity.description
-    shown.update({
-        "type": [idx.type_json(t) for t in entity.shown_types],
-        "score": candidate.score,
-        "match": candidate.match,
-        "features": candidate.features,
-    })
+    shown.update(
+        {
+            "type": [idx.type_json(t) for t in entity.shown_types],
+            "score": candidate.score,
+            "match": candidate.match,
+            "features": candidate.features,
+        }
+    )
     return shown
 
 

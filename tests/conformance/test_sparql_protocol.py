@@ -59,8 +59,12 @@ PATH_PREFIX = "/sparql/"
 
 FORMAT_TYPES = {
     "boolean": {"application/sparql-results+xml", "application/sparql-results+json"},
-    "tabular": {"application/sparql-results+xml", "application/sparql-results+json", "text/csv",
-                "text/tab-separated-values"},
+    "tabular": {
+        "application/sparql-results+xml",
+        "application/sparql-results+json",
+        "text/csv",
+        "text/tab-separated-values",
+    },
     "RDF": {"application/rdf+xml", "text/turtle", "application/n-triples", "application/ld+json"},
 }
 """mf:expectedFormat → the response media types that satisfy it (PROTOCOL.md §1)."""
@@ -151,11 +155,12 @@ def _exchange(graph: Graph, node: Node) -> Exchange:
     boolean = graph.value(response, MF.expectedBoolean)
     return Exchange(
         method=str(graph.value(node, HT.methodName)),
-        query_string=path[len(PATH_PREFIX):],
+        query_string=path[len(PATH_PREFIX) :],
         headers=headers,
         body=body,
-        expected=Expected(statuses, None if kind is None else str(kind),
-                          None if boolean is None else bool(boolean.toPython())),
+        expected=Expected(
+            statuses, None if kind is None else str(kind), None if boolean is None else bool(boolean.toPython())
+        ),
     )
 
 
@@ -215,8 +220,13 @@ def load_graph_data(endpoint: str, token: str, file: Path, iri: str) -> None:
     """``ut:graphData`` setup: the local file becomes the named graph ``iri`` (Graph Store PUT)."""
     store = endpoint.rsplit("/sparql", 1)[0] + "/graph-store"
     target = "?" + urllib.parse.urlencode({"graph": iri})
-    reply = send(store, "PUT", target, [("Content-Type", "application/n-triples"),
-                                        ("Authorization", f"Bearer {token}")], file.read_bytes())
+    reply = send(
+        store,
+        "PUT",
+        target,
+        [("Content-Type", "application/n-triples"), ("Authorization", f"Bearer {token}")],
+        file.read_bytes(),
+    )
     assert reply.status in (201, 204), reply.body
 
 
@@ -234,8 +244,11 @@ def check(reply: Reply, expected: Expected) -> None:
 
 def _params() -> list[pytest.ParameterSet]:
     return [
-        pytest.param(t, id=t.id, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.id])]
-                     if t.id in KNOWN_FAILURES else [])
+        pytest.param(
+            t,
+            id=t.id,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.id])] if t.id in KNOWN_FAILURES else [],
+        )
         for t in protocol_tests()
     ]
 

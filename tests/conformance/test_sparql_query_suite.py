@@ -63,8 +63,19 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 DIRECTORIES = (
-    "aggregates", "bind", "bindings", "construct", "csv-tsv-res", "exists", "functions", "grouping",
-    "json-res", "negation", "project-expression", "property-path", "subquery",
+    "aggregates",
+    "bind",
+    "bindings",
+    "construct",
+    "csv-tsv-res",
+    "exists",
+    "functions",
+    "grouping",
+    "json-res",
+    "negation",
+    "project-expression",
+    "property-path",
+    "subquery",
 )
 SERIALIZER_DIRECTORIES = ("csv-tsv-res", "json-res")
 
@@ -76,8 +87,8 @@ PARSERS = {".ttl": "turtle", ".rdf": "xml", ".nt": "nt"}
 RESULT_PARSERS = {".srx": "xml", ".srj": "json", ".tsv": "tsv", ".csv": "csv"}
 
 _DECIMAL = (
-    "rdflib writes a computed xsd:decimal without its canonical fraction (2 as \"2\", 0 as \"0\"); "
-    "the suite compares terms, not values, and expects \"2.0\""
+    'rdflib writes a computed xsd:decimal without its canonical fraction (2 as "2", 0 as "0"); '
+    'the suite compares terms, not values, and expects "2.0"'
 )
 _EMPTY_GROUP = (
     "rdflib makes one empty group when GROUP BY gets no solution (there must be no group, so no row); "
@@ -110,9 +121,9 @@ KNOWN_FAILURES: dict[str, str] = {
         "and xsd:string are allowed; those rows must leave ?str1 unbound"
     ),
     "functions/strlang03-rdf11": (
-        "rdflib's STRLANG refuses \"abc\"^^xsd:string, which RDF 1.1 makes the same term as the simple literal"
+        'rdflib\'s STRLANG refuses "abc"^^xsd:string, which RDF 1.1 makes the same term as the simple literal'
     ),
-    "functions/concat-empty": "rdflib cannot evaluate CONCAT() without arguments (expected one solution with \"\")",
+    "functions/concat-empty": 'rdflib cannot evaluate CONCAT() without arguments (expected one solution with "")',
     "functions/bnode01": (
         "rdflib's BNODE(?s) returns the same blank node for the same string in every solution; "
         "SPARQL 1.1 §17.4.2.9 scopes it to one solution"
@@ -120,7 +131,7 @@ KNOWN_FAILURES: dict[str, str] = {
     "functions/coalesce-empty": (
         "rdflib's COALESCE() without arguments binds a Python string instead of raising an error (?err unbound)"
     ),
-    "functions/replace-case-insensitive": "rdflib's REPLACE ignores the \"i\" (case-insensitive) flag",
+    "functions/replace-case-insensitive": 'rdflib\'s REPLACE ignores the "i" (case-insensitive) flag',
     "project-expression/projexp03": (
         "rdflib types the product of two xsd:integer values as xsd:decimal (SPARQL 1.1 §17.3: it is an integer)"
     ),
@@ -143,8 +154,8 @@ KNOWN_FAILURES: dict[str, str] = {
     "grouping/group06": _UNGROUPED,
     "grouping/group07": _UNGROUPED,
     "csv-tsv-res/csv03": (
-        "rdflib rewrites the lexical form of xsd:double literals when it parses the data (\"1.0E6\" becomes "
-        "\"1000000.0\"), and CSV keeps only the lexical form"
+        'rdflib rewrites the lexical form of xsd:double literals when it parses the data ("1.0E6" becomes '
+        '"1000000.0"), and CSV keeps only the lexical form'
     ),
 }
 """Test id (``<dir>/<name>``) → why rdflib (and so ipkg) fails it. Each is a strict xfail."""
@@ -198,8 +209,11 @@ def query_tests() -> tuple[QueryTest, ...]:
 
 def _params(kinds: tuple[str, ...], directories: tuple[str, ...] = DIRECTORIES) -> list[pytest.ParameterSet]:
     return [
-        pytest.param(t, id=t.id, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.id])]
-                     if t.id in KNOWN_FAILURES else [])
+        pytest.param(
+            t,
+            id=t.id,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.id])] if t.id in KNOWN_FAILURES else [],
+        )
         for t in query_tests()
         if t.kind in kinds and t.id.split("/")[0] in directories
     ]
@@ -268,8 +282,11 @@ def same_solutions(expected: list[dict[Variable, Node]], actual: list[dict[Varia
         return Counter(frozenset(r.items()) for r in expected) == Counter(frozenset(r.items()) for r in actual)
     order = sorted(range(len(expected)), key=lambda i: sum(isinstance(t, BNode) for t in expected[i].values()))
 
-    def extend(mapping: dict[Node, Node], row: Mapping[Variable, Node], candidate: Mapping[Variable, Node],
-               ) -> dict[Node, Node] | None:
+    def extend(
+        mapping: dict[Node, Node],
+        row: Mapping[Variable, Node],
+        candidate: Mapping[Variable, Node],
+    ) -> dict[Node, Node] | None:
         if row.keys() != candidate.keys():
             return None
         new = dict(mapping)
@@ -332,8 +349,11 @@ def test_negative_syntax(test: QueryTest) -> None:
         prepare_query(test.query.read_text(encoding="utf-8"), test.query.as_uri())
 
 
-SERIALIZATIONS = {".csv": ("text/csv", "csv"), ".tsv": ("text/tab-separated-values", "tsv"),
-                  ".srj": ("application/sparql-results+json", "json")}
+SERIALIZATIONS = {
+    ".csv": ("text/csv", "csv"),
+    ".tsv": ("text/tab-separated-values", "tsv"),
+    ".srj": ("application/sparql-results+json", "json"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -342,15 +362,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(root=tmp_path_factory.mktemp("query-suite"), state_dir=None, update_token=None)
 
 
-@pytest.mark.parametrize(
-    "test", _params(("QueryEvaluationTest", "CSVResultFormatTest"), SERIALIZER_DIRECTORIES)
-)
+@pytest.mark.parametrize("test", _params(("QueryEvaluationTest", "CSVResultFormatTest"), SERIALIZER_DIRECTORIES))
 def test_result_serialization_through_the_endpoint(test: QueryTest, settings: Settings) -> None:
     assert test.result is not None
     media, rdflib_format = SERIALIZATIONS[test.result.suffix]
     client = create_app(settings, store_for(test)).test_client()
-    response = client.post("/sparql", data=test.query.read_bytes(),
-                           headers={"Content-Type": "application/sparql-query", "Accept": media})
+    response = client.post(
+        "/sparql", data=test.query.read_bytes(), headers={"Content-Type": "application/sparql-query", "Accept": media}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == media
     ours = Result.parse(io.BytesIO(response.get_data()), format=rdflib_format)

@@ -75,6 +75,7 @@ ipkg:belarus-membership-wipo a ipkgo:Membership ;
     prov:wasDerivedFrom src:example-page-p1-s1 .
 """
 
+
 def write_scratch_project(root: Path) -> Path:
     """Create ``root`` with the repository's ontology and shapes and the tiny data file."""
     root.mkdir(parents=True, exist_ok=True)

@@ -215,8 +215,9 @@ def test_raw_syntax_error(live_server: Any) -> None:
 
 def test_raw_body_too_large_is_413(make_app: AppFactory, serve_app: Callable[..., Any]) -> None:
     with serve_app(make_app(max_body_bytes=2048)) as live:
-        reply = http("POST", live.sparql, body=b"ASK {} #" + b"x" * 4096,
-                     headers={"Content-Type": "application/sparql-query"})
+        reply = http(
+            "POST", live.sparql, body=b"ASK {} #" + b"x" * 4096, headers={"Content-Type": "application/sparql-query"}
+        )
         assert reply.status == 413
         assert get_query(live.sparql, "ASK {}").status == 200  # and the server goes on
 
@@ -288,8 +289,9 @@ def test_allow_listed_service_does_connect(make_app: AppFactory, serve_app: Call
     """
     endpoint = trap.base + "/sparql"
     with serve_app(make_app(service_allowlist=(endpoint,))) as live:
-        reply = get_query(live.sparql, f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}",
-                          accept="application/json")
+        reply = get_query(
+            live.sparql, f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}", accept="application/json"
+        )
         assert reply.status == 502
         assert reply.json()["error"] == "bad-gateway"
     assert trap.count() >= 1
@@ -309,8 +311,11 @@ def test_service_not_allow_listed_is_403_and_never_connects(live_server: Any, tr
 
 def test_load_not_allow_listed_is_403_and_never_connects(live_server: Any, trap: Any) -> None:
     before = quads(live_server.sparql)
-    for text in (f"LOAD <{trap.base}/x.ttl>", f"LOAD SILENT <{trap.base}/x.ttl> INTO GRAPH <urn:g>",
-                 f"INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} ; LOAD <{trap.base}/x.ttl>"):
+    for text in (
+        f"LOAD <{trap.base}/x.ttl>",
+        f"LOAD SILENT <{trap.base}/x.ttl> INTO GRAPH <urn:g>",
+        f"INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} ; LOAD <{trap.base}/x.ttl>",
+    ):
         reply = post_update(live_server.sparql, text)
         assert reply.status == 403, text
     assert quads(live_server.sparql) == before
@@ -326,8 +331,10 @@ def test_from_and_protocol_graphs_never_fetch(live_server: Any, trap: Any) -> No
     named = f"ASK FROM NAMED <{remote}> {{ GRAPH ?g {{ ?s ?p ?o }} }}"
     assert get_query(live_server.sparql, named).json()["boolean"] is False
     assert get_query(live_server.sparql, "ASK { ?s ?p ?o }", **{"default-graph-uri": remote}).json()["boolean"] is False
-    assert get_query(live_server.sparql, "ASK { GRAPH ?g { ?s ?p ?o } }",
-                     **{"named-graph-uri": remote}).json()["boolean"] is False
+    assert (
+        get_query(live_server.sparql, "ASK { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": remote}).json()["boolean"]
+        is False
+    )
     assert trap.count() == 0
 
 
@@ -336,8 +343,12 @@ def test_update_using_never_fetches(live_server: Any, trap: Any) -> None:
     text = f"INSERT {{ GRAPH <urn:copy> {{ ?s ?p ?o }} }} USING <{remote}> USING NAMED <{remote}> WHERE {{ ?s ?p ?o }}"
     assert post_update(live_server.sparql, text).status == 200
     using = urllib.parse.urlencode({"using-graph-uri": remote, "using-named-graph-uri": remote})
-    reply = http("POST", f"{live_server.sparql}?{using}", body=b"INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }",
-                 headers={"Content-Type": "application/sparql-update", **AUTH})
+    reply = http(
+        "POST",
+        f"{live_server.sparql}?{using}",
+        body=b"INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }",
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+    )
     assert reply.status == 200
     assert trap.count() == 0
 

@@ -211,8 +211,12 @@ def test_get_query_accept_unknown_is_406(client: FlaskClient) -> None:
     response = query(client, "SELECT * WHERE { ?s ?p ?o }", accept="image/png")
     assert response.status_code == 406
     text = response.get_data(as_text=True)
-    for offered in ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                    "text/tab-separated-values"):
+    for offered in (
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ):
         assert offered in text
 
 
@@ -722,8 +726,10 @@ def test_from_named_only_leaves_the_default_graph_empty(client: FlaskClient) -> 
 
 def test_update_with_bind_in_where(client: FlaskClient) -> None:
     # Regression: rdflib's evaluation needs initBindings; BIND in an update's WHERE was a 500.
-    text = (PREFIXES + "INSERT { GRAPH <http://example.org/names> { ?s <http://example.org/name> ?name } }\n"
-            "WHERE { ?s a ipkgo:State ; rdfs:label ?label BIND (STR(?label) AS ?name) }")
+    text = (
+        PREFIXES + "INSERT { GRAPH <http://example.org/names> { ?s <http://example.org/name> ?name } }\n"
+        "WHERE { ?s a ipkgo:State ; rdfs:label ?label BIND (STR(?label) AS ?name) }"
+    )
     response = update(client, text)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert ask(client, 'ASK { GRAPH <http://example.org/names> { ipkg:belarus <http://example.org/name> "Belarus" } }')
@@ -731,10 +737,12 @@ def test_update_with_bind_in_where(client: FlaskClient) -> None:
 
 def test_update_prefix_aliasing_a_predeclared_one_holds_across_operations(client: FlaskClient) -> None:
     # Regression (W3C update_dataset_default_graph): the user's dc: is the IRI of ipkg's predeclared dcterms:.
-    text = ("PREFIX dc: <http://purl.org/dc/terms/>\nCLEAR GRAPH <http://example.org/dc> ;\n"
-            "INSERT DATA { GRAPH <http://example.org/dc> { <http://example.org/doc> dc:title 'x' } } ;\n"
-            "INSERT { GRAPH <http://example.org/dc> { ?s a dc:BibliographicResource } }\n"
-            "WHERE { GRAPH ?g { ?s dc:title ?t } }")
+    text = (
+        "PREFIX dc: <http://purl.org/dc/terms/>\nCLEAR GRAPH <http://example.org/dc> ;\n"
+        "INSERT DATA { GRAPH <http://example.org/dc> { <http://example.org/doc> dc:title 'x' } } ;\n"
+        "INSERT { GRAPH <http://example.org/dc> { ?s a dc:BibliographicResource } }\n"
+        "WHERE { GRAPH ?g { ?s dc:title ?t } }"
+    )
     response = update(client, text)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert ask(client, "ASK { <http://example.org/doc> a <http://purl.org/dc/terms/BibliographicResource> }")
@@ -774,8 +782,7 @@ def test_gsp_put_get_delete(client: FlaskClient) -> None:
     assert head.get_data() == b""
     assert head.headers["Content-Length"] == got.headers["Content-Length"]
     one = '<http://example.org/x> <http://example.org/y> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
-    replaced = client.put(target, data=one,
-                          content_type="application/n-triples", headers=AUTH)
+    replaced = client.put(target, data=one, content_type="application/n-triples", headers=AUTH)
     assert replaced.status_code == 204
     merged = client.post(target, data=TURTLE, content_type="text/turtle", headers=AUTH)
     assert merged.status_code == 204
@@ -796,8 +803,10 @@ def test_gsp_graph_with_any_iri_is_kept(client: FlaskClient, iri: str) -> None:
 
 
 def test_client_graphs_are_described(client: FlaskClient) -> None:
-    assert client.put(f"/graph-store?graph={OTHER}", data=TURTLE, content_type="text/turtle",
-                      headers=AUTH).status_code == 201
+    assert (
+        client.put(f"/graph-store?graph={OTHER}", data=TURTLE, content_type="text/turtle", headers=AUTH).status_code
+        == 201
+    )
     sd = Graph().parse(data=client.get("/sparql", headers={"Accept": "text/turtle"}).get_data(as_text=True))
     assert OTHER in {str(sd.value(node, SD.name)) for node in sd.subjects(RDF.type, SD.NamedGraph)}
     void = Graph().parse(data=client.get("/.well-known/void").get_data(as_text=True))
@@ -807,14 +816,22 @@ def test_client_graphs_are_described(client: FlaskClient) -> None:
 def test_gsp_write_needs_token(client: FlaskClient) -> None:
     target = f"/graph-store?graph={OTHER}"
     assert client.put(target, data=TURTLE, content_type="text/turtle").status_code == 401
-    assert client.put(target, data=TURTLE, content_type="text/turtle",
-                      headers={"Authorization": "Bearer nope"}).status_code == 403
+    assert (
+        client.put(
+            target, data=TURTLE, content_type="text/turtle", headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 403
+    )
 
 
 def test_gsp_put_bad_turtle_is_400_with_line(client: FlaskClient) -> None:
     bad = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e .\n"
-    response = client.put(f"/graph-store?graph={OTHER}", data=bad, content_type="text/turtle",
-                          headers={**AUTH, "Accept": "application/json"})
+    response = client.put(
+        f"/graph-store?graph={OTHER}",
+        data=bad,
+        content_type="text/turtle",
+        headers={**AUTH, "Accept": "application/json"},
+    )
     assert response.status_code == 400
     payload = json_body(response)
     assert payload["error"] == "bad-rdf"
@@ -919,8 +936,11 @@ def test_void_statistics(client: FlaskClient, path: str) -> None:
     subsets = {str(s): int(void.value(s, VOID.triples)) for s in void.objects(dataset, VOID.subset)}
     assert subsets == sizes
     entities = int(void.value(URIRef(FACTS), VOID.entities))
-    assert entities == count(client, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{FACTS}> {{ ?s ?p ?o }} "
-                                     f"FILTER STRSTARTS(STR(?s), '{IPKG}') }}")
+    assert entities == count(
+        client,
+        f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{FACTS}> {{ ?s ?p ?o }} "
+        f"FILTER STRSTARTS(STR(?s), '{IPKG}') }}",
+    )
     assert int(void.value(URIRef(FACTS), VOID.classes)) >= 4
 
 
@@ -975,8 +995,9 @@ def test_cors_header_on_read(client: FlaskClient) -> None:
     response = query(client, "ASK {}", accept="application/sparql-results+json")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "X-Request-Id" in response.headers["Access-Control-Expose-Headers"]
-    preflight = client.options("/sparql", headers={"Origin": "https://example.org",
-                                                   "Access-Control-Request-Method": "POST"})
+    preflight = client.options(
+        "/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
@@ -989,9 +1010,7 @@ def test_cors_can_be_switched_off(make_app: AppFactory) -> None:
     assert "Access-Control-Allow-Origin" not in query(client, "ASK {}").headers
 
 
-def test_every_query_is_logged_with_duration_and_status(
-    client: FlaskClient, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_every_query_is_logged_with_duration_and_status(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="ipkg.serve"):
         ok = query(client, "ASK { ?s ?p ?o }")
         bad = query(client, "ASK {")

@@ -154,8 +154,10 @@ def client(app: Flask) -> FlaskClient:
 def spec_folder(version: str) -> Path:
     folder = SPECS / version
     if not (folder / "schemas").is_dir():
-        pytest.skip(f"the reconciliation API schemas are missing: expected the folder {folder} "
-                    "(copied from reconciliation-api/specs)")
+        pytest.skip(
+            f"the reconciliation API schemas are missing: expected the folder {folder} "
+            "(copied from reconciliation-api/specs)"
+        )
     return folder
 
 

@@ -42,8 +42,9 @@ the manifest refers to Swagger 2.0's, so they are left out, as the spec's reposi
 
 DRAFT_KIND_SCHEMAS = {
     **{kind: schema for kind, schema in KIND_SCHEMAS.items() if "#" not in schema},
-    "reconciliation-candidate":
-        "reconciliation-result-batch.json#/properties/results/items/properties/candidates/items",
+    "reconciliation-candidate": (
+        "reconciliation-result-batch.json#/properties/results/items/properties/candidates/items"
+    ),
     "preview-metadata": "manifest.json#/properties/preview",
     "data-extension-metadata": "manifest.json#/properties/extend",
 }
@@ -55,8 +56,11 @@ def examples(version: str, kinds: dict[str, str]) -> list[Any]:
     for path in sorted(folder.glob("*/*/*.json")):
         kind, verdict = path.parts[-3], path.parts[-2]
         if kind in kinds:
-            found.append(pytest.param(version, kinds[kind], path, verdict == "valid",
-                                      id=f"{version}/{kind}/{verdict}/{path.stem}"))
+            found.append(
+                pytest.param(
+                    version, kinds[kind], path, verdict == "valid", id=f"{version}/{kind}/{verdict}/{path.stem}"
+                )
+            )
     return found
 
 
@@ -98,8 +102,9 @@ def test_spec_examples_are_there() -> None:
 
 
 @pytest.mark.parametrize(("version", "schema", "path", "valid"), EXAMPLES)
-def test_spec_example_validates_as_labelled(schemas: Callable[[str], Validate], version: str, schema: str,
-                                            path: Path, valid: bool) -> None:
+def test_spec_example_validates_as_labelled(
+    schemas: Callable[[str], Validate], version: str, schema: str, path: Path, valid: bool
+) -> None:
     problems = schemas(version)(schema, json.loads(path.read_text(encoding="utf-8")))
     if valid:
         assert problems == []
@@ -139,8 +144,11 @@ def test_manifest_urls_answer(client: FlaskClient) -> None:
 def test_batch_response_is_valid(client: FlaskClient, validate_02: Validate) -> None:
     batch = {
         "q0": {"query": "Belarus", "type": "State", "limit": 3},
-        "q1": {"query": "National Patent Office", "properties": [{"pid": "country", "v": {"id": "belarus"}}],
-               "type_strict": "should"},
+        "q1": {
+            "query": "National Patent Office",
+            "properties": [{"pid": "country", "v": {"id": "belarus"}}],
+            "type_strict": "should",
+        },
         "q2": {"query": "Atlantis"},
     }
     assert validate_02("reconciliation-query-batch.json", batch) == []
@@ -150,16 +158,21 @@ def test_batch_response_is_valid(client: FlaskClient, validate_02: Validate) -> 
 
 
 def test_suggest_responses_are_valid(client: FlaskClient, validate_02: Validate) -> None:
-    for kind, schema in (("entity", "suggest-entities-response.json"), ("type", "suggest-types-response.json"),
-                         ("property", "suggest-properties-response.json")):
+    for kind, schema in (
+        ("entity", "suggest-entities-response.json"),
+        ("type", "suggest-types-response.json"),
+        ("property", "suggest-properties-response.json"),
+    ):
         answer = client.get(f"/reconcile/suggest/{kind}", query_string={"prefix": ""}).get_json()
         assert answer["result"], kind
         assert validate_02(schema, answer) == [], kind
 
 
 def test_data_extension_responses_are_valid(client: FlaskClient, validate_02: Validate) -> None:
-    query = {"ids": ["minsk", "belarus", "membership-belarus-wipo"],
-             "properties": [{"id": "country"}, {"id": "startDate"}, {"id": "member", "settings": {"limit": 1}}]}
+    query = {
+        "ids": ["minsk", "belarus", "membership-belarus-wipo"],
+        "properties": [{"id": "country"}, {"id": "startDate"}, {"id": "member", "settings": {"limit": 1}}],
+    }
     assert validate_02("data-extension-query.json", query) == []
     answer = client.get("/reconcile", query_string={"extend": json.dumps(query)}).get_json()
     assert validate_02("data-extension-response.json", answer) == []
@@ -172,13 +185,24 @@ def test_data_extension_responses_are_valid(client: FlaskClient, validate_02: Va
 
 
 def test_draft_batch_is_answered_in_the_draft_shape(client: FlaskClient, validate_draft: Validate) -> None:
-    batch = {"queries": [
-        {"conditions": [{"matchType": "name", "propertyValue": "Belarus"}]},
-        {"type": "GovernmentBody", "limit": 5, "conditions": [
-            {"matchType": "name", "propertyValue": "National Patent Office"},
-            {"matchType": "property", "propertyId": "country", "propertyValue": {"id": "singapore"},
-             "required": True}]},
-    ]}
+    batch = {
+        "queries": [
+            {"conditions": [{"matchType": "name", "propertyValue": "Belarus"}]},
+            {
+                "type": "GovernmentBody",
+                "limit": 5,
+                "conditions": [
+                    {"matchType": "name", "propertyValue": "National Patent Office"},
+                    {
+                        "matchType": "property",
+                        "propertyId": "country",
+                        "propertyValue": {"id": "singapore"},
+                        "required": True,
+                    },
+                ],
+            },
+        ]
+    }
     assert validate_draft("reconciliation-query-batch.json", batch) == []
     for route in ("/reconcile", "/reconcile/match"):
         response = client.post(route, json=batch)
@@ -226,13 +250,16 @@ def test_namesakes_are_never_matched(client: FlaskClient) -> None:
     assert all(c["match"] is False for c in found)
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("State", ["luxembourg"]),
-    ("ipkgo:City", ["luxembourg-city"]),
-    ("https://w3id.org/ipkg/ontology#City", ["luxembourg-city"]),
-    ("Agent", ["luxembourg"]),
-    (["Person", "City"], ["luxembourg-city"]),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("State", ["luxembourg"]),
+        ("ipkgo:City", ["luxembourg-city"]),
+        ("https://w3id.org/ipkg/ontology#City", ["luxembourg-city"]),
+        ("Agent", ["luxembourg"]),
+        (["Person", "City"], ["luxembourg-city"]),
+    ],
+)
 def test_type_constraint_filters(client: FlaskClient, given: Any, expected: list[str]) -> None:
     found = one(client, {"query": "Luxembourg", "type": given})
     assert ids(found) == expected
@@ -244,26 +271,30 @@ def test_type_constraint_follows_subclasses(client: FlaskClient) -> None:
     """State and City are both subclasses of Place (State ⊑ Place, City ⊑ Place)."""
     assert set(ids(one(client, {"query": "Luxembourg", "type": "Place"}))) == {"luxembourg", "luxembourg-city"}
     assert ids(one(client, {"query": "Patent Office", "type": "Organization"}))[:2] == [
-        "patent-office-belarus", "patent-office-singapore"]
+        "patent-office-belarus",
+        "patent-office-singapore",
+    ]
 
 
 def test_type_strict_all_and_should(client: FlaskClient) -> None:
-    assert ids(one(client, {"query": "Luxembourg", "type": ["State", "Agent"], "type_strict": "all"})) == [
-        "luxembourg"]
+    assert ids(one(client, {"query": "Luxembourg", "type": ["State", "Agent"], "type_strict": "all"})) == ["luxembourg"]
     assert one(client, {"query": "Luxembourg", "type": ["State", "Place"], "type_strict": "all"})[0]["match"]
     found = one(client, {"query": "Luxembourg", "type": "City", "type_strict": "should"})
     assert ids(found) == ["luxembourg-city", "luxembourg"]
     assert found[0]["match"] is True and found[1]["score"] < found[0]["score"]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ({"id": "belarus"}, "patent-office-belarus"),
-    ({"id": "singapore", "name": "Singapore"}, "patent-office-singapore"),
-    ("Singapore", "patent-office-singapore"),
-    ("singapore", "patent-office-singapore"),
-    ("https://w3id.org/ipkg/id/belarus", "patent-office-belarus"),
-    (["Atlantis", {"id": "belarus"}], "patent-office-belarus"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"id": "belarus"}, "patent-office-belarus"),
+        ({"id": "singapore", "name": "Singapore"}, "patent-office-singapore"),
+        ("Singapore", "patent-office-singapore"),
+        ("singapore", "patent-office-singapore"),
+        ("https://w3id.org/ipkg/id/belarus", "patent-office-belarus"),
+        (["Atlantis", {"id": "belarus"}], "patent-office-belarus"),
+    ],
+)
 def test_property_value_raises_the_right_candidate(client: FlaskClient, value: Any, expected: str) -> None:
     found = one(client, {"query": "National Patent Office", "properties": [{"pid": "country", "v": value}]})
     assert found[0]["id"] == expected
@@ -339,21 +370,24 @@ def test_index_follows_committed_updates(client: FlaskClient, update_token: str)
 # --------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize(("queries_text", "expected"), [
-    ("{not json", "parameter 'queries' is not valid JSON"),
-    ('["Belarus"]', "must be a JSON object of queries"),
-    ("{}", "must be a JSON object of queries"),
-    ('{"q0": 5}', "query 'q0' must be a JSON object"),
-    ('{"q0": {"query": "Belarus", "props": []}}', "unknown field 'props'"),
-    ('{"q0": {"limit": 3}}', "has neither a 'query' string nor 'properties'"),
-    ('{"q0": {"query": "Belarus", "limit": 0}}', "'limit' must be a positive integer"),
-    ('{"q0": {"query": "Belarus", "limit": Infinity}}', "'limit' must be a positive integer"),
-    ('{"q0": {"query": "Belarus", "limit": "3"}}', "'limit' must be a positive integer"),
-    ('{"q0": {"query": "Belarus", "type": "Dragon"}}', "unknown type 'Dragon'"),
-    ('{"q0": {"query": "Belarus", "type_strict": "maybe"}}', "'type_strict' must be"),
-    ('{"q0": {"query": "x", "properties": [{"pid": "colour", "v": "red"}]}}', "unknown property 'colour'"),
-    ('{"q0": {"query": "x", "properties": [{"p": "country", "v": "x"}]}}', "properties[0] must be"),
-])
+@pytest.mark.parametrize(
+    ("queries_text", "expected"),
+    [
+        ("{not json", "parameter 'queries' is not valid JSON"),
+        ('["Belarus"]', "must be a JSON object of queries"),
+        ("{}", "must be a JSON object of queries"),
+        ('{"q0": 5}', "query 'q0' must be a JSON object"),
+        ('{"q0": {"query": "Belarus", "props": []}}', "unknown field 'props'"),
+        ('{"q0": {"limit": 3}}', "has neither a 'query' string nor 'properties'"),
+        ('{"q0": {"query": "Belarus", "limit": 0}}', "'limit' must be a positive integer"),
+        ('{"q0": {"query": "Belarus", "limit": Infinity}}', "'limit' must be a positive integer"),
+        ('{"q0": {"query": "Belarus", "limit": "3"}}', "'limit' must be a positive integer"),
+        ('{"q0": {"query": "Belarus", "type": "Dragon"}}', "unknown type 'Dragon'"),
+        ('{"q0": {"query": "Belarus", "type_strict": "maybe"}}', "'type_strict' must be"),
+        ('{"q0": {"query": "x", "properties": [{"pid": "colour", "v": "red"}]}}', "unknown property 'colour'"),
+        ('{"q0": {"query": "x", "properties": [{"p": "country", "v": "x"}]}}', "properties[0] must be"),
+    ],
+)
 def test_malformed_queries_are_400(client: FlaskClient, queries_text: str, expected: str) -> None:
     assert expected in error(client, queries=queries_text)
 
@@ -363,8 +397,9 @@ def test_two_kinds_of_request_at_once_are_400(client: FlaskClient) -> None:
 
 
 def test_malformed_draft_batch_is_400(client: FlaskClient) -> None:
-    response = client.post("/reconcile/match", json={"queries": [{"conditions": []}]},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        "/reconcile/match", json={"queries": [{"conditions": []}]}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 400
     assert "'conditions' must be a non-empty list" in response.get_json()["message"]
 
@@ -415,8 +450,11 @@ def test_suggest_type_and_property(client: FlaskClient) -> None:
     assert types[0]["id"] == "State"
     assert {"id": "Agent", "name": "Agent"} in types[0]["broader"]
     props = client.get("/reconcile/suggest/property", query_string={"prefix": "coun"}).get_json()["result"]
-    assert props[0] == {"id": "country", "name": "Country",
-                        "description": "The state a city, organization or body belongs to."}
+    assert props[0] == {
+        "id": "country",
+        "name": "Country",
+        "description": "The state a city, organization or body belongs to.",
+    }
     assert client.get("/reconcile/suggest/type").status_code == 400
 
 
@@ -444,5 +482,7 @@ def test_jsonp_refuses_other_callbacks(client: FlaskClient, callback: str) -> No
 
 def test_cors_is_on(client: FlaskClient) -> None:
     assert client.get("/reconcile").headers["Access-Control-Allow-Origin"] == "*"
-    assert client.post("/reconcile", data={"queries": '{"q0": {"query": "x"}}'}).headers[
-        "Access-Control-Allow-Origin"] == "*"
+    assert (
+        client.post("/reconcile", data={"queries": '{"q0": {"query": "x"}}'}).headers["Access-Control-Allow-Origin"]
+        == "*"
+    )

@@ -53,7 +53,7 @@ def test_html_page_shows_label_types_and_marks(client: FlaskClient) -> None:
     participated = row_with(page, "ipkgo:participatedIn")  # from owl:inverseOf ipkgo:visitor ⊑ participant
     assert 'class="inferred"' in participated
     assert 'class="mark inferred"' in participated
-    label = row_with(page, "John Sandage<span class=\"note\">@en</span>")
+    label = row_with(page, 'John Sandage<span class="note">@en</span>')
     assert 'class="mark asserted"' in label
 
 
@@ -71,7 +71,7 @@ def test_timeline_dates_a_part_by_its_whole(client: FlaskClient) -> None:
     visit = timeline.index("Visit of John Sandage to Belarus")
     meeting = timeline.index("Meeting of John Sandage with Belarus officials")
     assert visit < meeting  # the dated whole first, then its parts
-    assert "during 2018-01-29 – 2018-01-30" in timeline[visit:meeting + 200]
+    assert "during 2018-01-29 – 2018-01-30" in timeline[visit : meeting + 200]
 
 
 def test_event_page_shows_when(client: FlaskClient) -> None:
@@ -183,7 +183,7 @@ def test_rdfxml_is_served(client: FlaskClient) -> None:
     response = client.get("/id/wipo", headers={"Accept": "application/rdf+xml"})
     assert response.status_code == 200
     assert response.mimetype == "application/rdf+xml"
-    assert "rdf:about=\"https://w3id.org/ipkg/id/wipo\"" in response.get_data(as_text=True)
+    assert 'rdf:about="https://w3id.org/ipkg/id/wipo"' in response.get_data(as_text=True)
 
 
 def test_rdfxml_parses_back(client: FlaskClient) -> None:
@@ -201,9 +201,7 @@ def test_source_iris_dereference(client: FlaskClient) -> None:
 # --------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize(
-    "path", ["/id/no-such-thing", "/id/source/no-such-sentence", "/id/a%20b", "/id/%3Cx%3E"]
-)
+@pytest.mark.parametrize("path", ["/id/no-such-thing", "/id/source/no-such-sentence", "/id/a%20b", "/id/%3Cx%3E"])
 def test_unknown_resource_is_404(client: FlaskClient, path: str) -> None:
     for accept in ("text/html", "text/turtle", "application/json"):
         response = client.get(path, headers={"Accept": accept})
@@ -246,3 +244,14 @@ def test_entity_links_to_ontology_terms_resolve(client: FlaskClient) -> None:
     assert anchors
     for anchor in anchors:
         assert f'id="{anchor}"' in ontology
+
+
+def test_jsonld_framed_on_the_entity(client) -> None:  # type: ignore[no-untyped-def]
+    """``frame=true`` gives the entity as the root of one JSON-LD tree."""
+    import json
+
+    response = client.get("/id/belarus?format=jsonld&frame=true")
+    assert response.status_code == 200
+    document = json.loads(response.data)
+    assert document["id"] == "ipkg:belarus"
+    assert document["@context"].endswith("/context.jsonld")

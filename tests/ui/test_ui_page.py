@@ -88,8 +88,7 @@ def test_sparql_get_from_a_browser_shows_the_ui(client: FlaskClient) -> None:
     assert "Which events did Belarus take part in, and when?" in text
 
 
-def test_without_node_modules_a_plain_form_and_a_notice(client: FlaskClient,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_node_modules_a_plain_form_and_a_notice(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ui, "yasgui_dir", lambda: None)
     text = page(client)
     assert "make install" in text

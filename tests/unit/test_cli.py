@@ -125,3 +125,17 @@ def test_unknown_setting_in_config_exits_2(capsys, project: Path, tmp_path: Path
     code, _, err = run(capsys, project, "--config", str(config), "stats")
     assert code == EXIT_BAD_INPUT
     assert "query_timout" in err and "unknown setting" in err
+
+
+def test_export_jsonld_framed_on_an_entity(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, project, "export", "--format", "jsonld", "--graph", "facts", "--frame", "ipkg:belarus")
+    assert code == EXIT_OK
+    document = json.loads(out)
+    assert document["id"] == "ipkg:belarus"
+    assert document["label"] == {"en": "Belarus"}
+
+
+def test_frame_needs_jsonld(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, project, "export", "--format", "turtle", "--frame", "ipkg:belarus")
+    assert code == EXIT_BAD_INPUT
+    assert "--frame" in err

@@ -64,7 +64,10 @@ def test_ntriples_is_sorted(kg) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_format_turtle_keeps_the_header_comment() -> None:
-    text = "# A header.\n# Second line.\n@prefix ipkg: <https://w3id.org/ipkg/id/> .\nipkg:b ipkg:p 1 . ipkg:a ipkg:p 2 .\n"
+    text = (
+        "# A header.\n# Second line.\n@prefix ipkg: <https://w3id.org/ipkg/id/> .\n"
+        "ipkg:b ipkg:p 1 . ipkg:a ipkg:p 2 .\n"
+    )
     formatted = format_turtle(text)
     assert formatted.startswith("# A header.\n# Second line.\n")
     assert formatted.index("ipkg:a") < formatted.index("ipkg:b")

@@ -193,8 +193,7 @@ def _results(query: str) -> dict[str, Any]:
     rows = [
         {
             "item": {"type": "uri", "value": WD + qid},
-            "population": {"type": "literal", "value": value,
-                           "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
+            "population": {"type": "literal", "value": value, "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
         }
         for qid, value in POPULATION.items()
         if not named or qid in named
@@ -253,9 +252,7 @@ def make_app(kg: KnowledgeGraph, tmp_path: Path, allow: tuple[str, ...], **chang
 def ask(app: Flask, query: str, **params: str) -> tuple[int, Any, float]:
     """(status, JSON body or text, seconds taken) of a GET /sparql."""
     started = time.monotonic()
-    response = app.test_client().get(
-        "/sparql", query_string={"query": query, **params}, headers={"Accept": ACCEPT}
-    )
+    response = app.test_client().get("/sparql", query_string={"query": query, **params}, headers={"Accept": ACCEPT})
     elapsed = time.monotonic() - started
     body = response.get_json() if response.is_json else response.get_data(as_text=True)
     return response.status_code, body, elapsed
@@ -268,8 +265,7 @@ def rows(body: dict[str, Any]) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- tests
 
 
-def test_service_solutions_join_the_local_links(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                tmp_path: Path) -> None:
+def test_service_solutions_join_the_local_links(project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path) -> None:
     app = make_app(project_kg, tmp_path, (stand_in.url(),))
     status, body, _ = ask(app, LINKED % stand_in.url())
     assert status == 200, body
@@ -281,8 +277,9 @@ def test_service_solutions_join_the_local_links(project_kg: KnowledgeGraph, stan
     assert all(seen.path == "/sparql" for seen in stand_in.requests)
 
 
-def test_service_call_identifies_ipkg_and_asks_for_json(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                       tmp_path: Path) -> None:
+def test_service_call_identifies_ipkg_and_asks_for_json(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     app = make_app(project_kg, tmp_path, (stand_in.url(),))
     assert ask(app, LINKED % stand_in.url())[0] == 200
     for seen in stand_in.requests:
@@ -293,8 +290,9 @@ def test_service_call_identifies_ipkg_and_asks_for_json(project_kg: KnowledgeGra
         assert "PREFIX wdt: <http://www.wikidata.org/prop/direct/>" in seen.query
 
 
-def test_service_http_500_is_502_naming_the_service(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                    tmp_path: Path) -> None:
+def test_service_http_500_is_502_naming_the_service(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     url = stand_in.url("/broken")
     app = make_app(project_kg, tmp_path, (url,))
     status, body, _ = ask(app, LINKED % url)
@@ -304,8 +302,9 @@ def test_service_http_500_is_502_naming_the_service(project_kg: KnowledgeGraph, 
     assert "HTTP 500" in body["message"] and "on fire" in body["message"]
 
 
-def test_service_past_the_time_limit_fails_within_it(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                     tmp_path: Path) -> None:
+def test_service_past_the_time_limit_fails_within_it(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     url = stand_in.url("/slow")
     app = make_app(project_kg, tmp_path, (url,))
     status, body, elapsed = ask(app, LINKED % url, timeout="1")
@@ -315,19 +314,23 @@ def test_service_past_the_time_limit_fails_within_it(project_kg: KnowledgeGraph,
         assert f"SERVICE <{url}>" in body["message"] and "did not answer within" in body["message"]
 
 
-def test_service_silent_failure_keeps_the_local_solutions(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                          tmp_path: Path) -> None:
+def test_service_silent_failure_keeps_the_local_solutions(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     url = stand_in.url("/broken")
     app = make_app(project_kg, tmp_path, (url,))
     status, body, _ = ask(app, SILENT % url)
     assert status == 200, body
-    assert rows(body) == [{"state": "https://w3id.org/ipkg/id/belarus"},
-                          {"state": "https://w3id.org/ipkg/id/switzerland"}]
+    assert rows(body) == [
+        {"state": "https://w3id.org/ipkg/id/belarus"},
+        {"state": "https://w3id.org/ipkg/id/switzerland"},
+    ]
     assert stand_in.requests, "SILENT must still call the service"
 
 
-def test_service_not_allow_listed_is_403_and_sends_nothing(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                           tmp_path: Path) -> None:
+def test_service_not_allow_listed_is_403_and_sends_nothing(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     app = make_app(project_kg, tmp_path, (stand_in.url("/other"),))
     status, body, _ = ask(app, LINKED % stand_in.url())
     assert status == 403
@@ -343,8 +346,7 @@ def test_service_answering_html_is_502(project_kg: KnowledgeGraph, stand_in: Sta
     assert "did not answer with SPARQL JSON results (Content-Type text/html)" in body["message"]
 
 
-def test_service_refusing_connections_is_502(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                             tmp_path: Path) -> None:
+def test_service_refusing_connections_is_502(project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_free_port()}/sparql"
     app = make_app(project_kg, tmp_path, (url,))
     status, body, _ = ask(app, LINKED % url)
@@ -352,8 +354,9 @@ def test_service_refusing_connections_is_502(project_kg: KnowledgeGraph, stand_i
     assert f"SERVICE <{url}> refused the connection" in body["message"]
 
 
-def test_service_redirect_on_the_same_host_is_followed(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                       tmp_path: Path) -> None:
+def test_service_redirect_on_the_same_host_is_followed(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     url = stand_in.url("/moved")
     app = make_app(project_kg, tmp_path, (url,))
     status, body, _ = ask(app, LINKED % url)
@@ -362,8 +365,9 @@ def test_service_redirect_on_the_same_host_is_followed(project_kg: KnowledgeGrap
     assert {seen.path for seen in stand_in.requests} == {"/moved", "/sparql"}
 
 
-def test_service_redirect_to_another_origin_is_refused(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                       tmp_path: Path) -> None:
+def test_service_redirect_to_another_origin_is_refused(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     url = stand_in.url("/elsewhere")
     app = make_app(project_kg, tmp_path, (url,))
     status, body, _ = ask(app, LINKED % url)
@@ -371,8 +375,9 @@ def test_service_redirect_to_another_origin_is_refused(project_kg: KnowledgeGrap
     assert "redirected (HTTP 302) to another host" in body["message"]
 
 
-def test_second_service_clause_is_refused_not_mixed_up(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                       tmp_path: Path) -> None:
+def test_second_service_clause_is_refused_not_mixed_up(
+    project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path
+) -> None:
     """rdflib records the first SERVICE clause's text for every clause; ipkg must not send the wrong one."""
     first, second = stand_in.url("/sparql"), stand_in.url("/moved")
     query = f"""SELECT * WHERE {{
@@ -387,8 +392,7 @@ def test_second_service_clause_is_refused_not_mixed_up(project_kg: KnowledgeGrap
     assert all(seen.path == "/sparql" for seen in stand_in.requests)
 
 
-def test_service_sends_the_bindings_known_so_far(project_kg: KnowledgeGraph, stand_in: StandIn,
-                                                 tmp_path: Path) -> None:
+def test_service_sends_the_bindings_known_so_far(project_kg: KnowledgeGraph, stand_in: StandIn, tmp_path: Path) -> None:
     app = make_app(project_kg, tmp_path, (stand_in.url(),))
     query = f"""SELECT ?population WHERE {{
       VALUES ?item {{ wd:Q39 }}
@@ -414,8 +418,9 @@ def test_service_solutions_that_contradict_the_bindings_are_dropped(
     ]
 
 
-def test_service_without_a_deadline_uses_the_default_timeout(stand_in: StandIn,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_service_without_a_deadline_uses_the_default_timeout(
+    stand_in: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ipkg.federation, "DEFAULT_TIMEOUT", 0.5)
     url = stand_in.url("/slow")
     started = time.monotonic()

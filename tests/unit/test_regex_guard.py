@@ -16,10 +16,12 @@ HOSTILE = 'SELECT ?x WHERE { BIND(REGEX("' + "x" * 5000 + '", "(x+x+)+y") AS ?x)
 
 
 def test_regex_and_replace_keep_their_meaning() -> None:
-    rows = list(Graph().query(
-        'SELECT ?a ?b ?c WHERE { BIND(REGEX("Belarus", "^bel", "i") AS ?a) '
-        'BIND(REGEX("Belarus", "^bel") AS ?b) BIND(REPLACE("abcabc", "b(c)", "[$1]") AS ?c) }'
-    ))
+    rows = list(
+        Graph().query(
+            'SELECT ?a ?b ?c WHERE { BIND(REGEX("Belarus", "^bel", "i") AS ?a) '
+            'BIND(REGEX("Belarus", "^bel") AS ?b) BIND(REPLACE("abcabc", "b(c)", "[$1]") AS ?c) }'
+        )
+    )
     assert rows == [(Literal(True), Literal(False), Literal("a[c]a[c]"))]
 
 

@@ -63,8 +63,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         text = request.environ.get("ipkg.query")
         summary = f" query={' '.join(text.split())[:160]!r}" if text else ""
-        log.info("%s %s %s %d %.1fms%s", errors.request_id(), request.method, request.path, response.status_code,
-                 elapsed, summary)
+        log.info(
+            "%s %s %s %d %.1fms%s",
+            errors.request_id(),
+            request.method,
+            request.path,
+            response.status_code,
+            elapsed,
+            summary,
+        )
         return response
 
     return app

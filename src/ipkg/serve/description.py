@@ -17,8 +17,16 @@ from ipkg.store.base import Store
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 RESULT_FORMATS = (
-    "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-    "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads",
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+    "TriG",
+    "N-Quads",
 )
 OWL_RDF_BASED = URIRef("http://www.w3.org/ns/entailment/OWL-RDF-Based")
 OWL_RL_PROFILE = URIRef("http://www.w3.org/ns/owl-profile/RL")
@@ -71,8 +79,9 @@ def graph_statistics(graph: Graph) -> dict[str, int]:
     }
 
 
-def service_description(endpoint: str, store: Store, stats: Statistics, *, update_enabled: bool,
-                        federation: bool) -> Graph:
+def service_description(
+    endpoint: str, store: Store, stats: Statistics, *, update_enabled: bool, federation: bool
+) -> Graph:
     """The SD graph of the endpoint at ``endpoint``."""
     g = bind_prefixes(Graph())
     service = URIRef(endpoint)
@@ -116,9 +125,17 @@ def void_description(root: str, store: Store, stats: Statistics) -> Graph:
     counts = stats.get(store)
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, DCTERMS.title, Literal("ipkg: international intellectual-property cooperation", lang="en")))
-    g.add((dataset, DCTERMS.description, Literal(
-        "States, agencies, people, treaties, documents and events of WIPO's cooperation with Belarus, "
-        "with OWL 2 RL inferences in their own graph.", lang="en")))
+    g.add(
+        (
+            dataset,
+            DCTERMS.description,
+            Literal(
+                "States, agencies, people, treaties, documents and events of WIPO's cooperation with Belarus, "
+                "with OWL 2 RL inferences in their own graph.",
+                lang="en",
+            ),
+        )
+    )
     g.add((dataset, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
     g.add((dataset, VOID.sparqlEndpoint, URIRef(root + "sparql")))
     g.add((dataset, VOID.uriSpace, Literal(str(IPKG))))

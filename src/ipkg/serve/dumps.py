@@ -17,7 +17,7 @@ from ipkg.errors import NotFound
 from ipkg.export import FORMATS, GRAPH_SELECTIONS, select_graphs, serialize
 from ipkg.jsonld import CONTEXT_FILE
 from ipkg.serve.protocol import ProtocolError
-from ipkg.serve.state import state
+from ipkg.serve.state import context_url, state
 
 bp = Blueprint("dumps", __name__)
 
@@ -40,7 +40,7 @@ def dataset_dump(suffix: str) -> Response:
     with _lock:
         body = _cache.get(key)
     if body is None:
-        body = serialize(select_graphs(store.knowledge_graph.dataset, which), name)
+        body = serialize(select_graphs(store.knowledge_graph.dataset, which), name, context_url=context_url())
         with _lock:
             _cache[key] = body
             while len(_cache) > 16:

@@ -26,8 +26,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
+from ipkg import jsonld
 from ipkg.errors import NotFound
-from ipkg.export import serialize_graph
 from ipkg.namespaces import (
     BASE,
     GRAPH_BASE,
@@ -40,7 +40,8 @@ from ipkg.namespaces import (
     WDT,
 )
 from ipkg.serve.negotiation import GRAPH_TYPES, Choice, negotiate, prefers_html
-from ipkg.serve.state import state
+from ipkg.serve.responses import rdf_response
+from ipkg.serve.state import context_url, state
 
 bp = Blueprint("entities", __name__, template_folder="templates")
 
@@ -50,8 +51,7 @@ ONTOLOGY_IRI = URIRef(BASE + "ontology")
 HTML_FORMATS = frozenset({"html", "text/html"})
 """``format=`` values that ask for the HTML page."""
 
-ALTERNATES = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdfxml"),
-              ("TriG", "trig"))
+ALTERNATES = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdfxml"), ("TriG", "trig"))
 """Links to the other representations, shown on every HTML page."""
 
 UNSAFE_SLUG = re.compile(r"[\s<>\"{}|\\^`]")
@@ -109,7 +109,7 @@ def entity(slug: str) -> Response:
     choice = _choose()
     if choice is None:
         return _html(render_template("entity.html", page=EntityPage(description)))
-    return _rdf(description.quads(), choice)
+    return _rdf(description.quads(), choice, frame=iri if _wants_frame() else None)
 
 
 @bp.route("/ontology")
@@ -149,8 +149,17 @@ def _html(body: str) -> Response:
     return response
 
 
-def _rdf(quads: Iterable[tuple[Node, Node, Node, URIRef]], choice: Choice) -> Response:
-    """Serialise quads: quad formats keep the graphs, triple formats merge them (a fresh graph)."""
+def _wants_frame() -> bool:
+    """``frame=true``: JSON-LD framed on the entity (one tree) instead of a flat ``@graph``."""
+    return request.args.get("frame", "").strip().lower() in ("1", "true", "yes")
+
+
+def _rdf(quads: Iterable[tuple[Node, Node, Node, URIRef]], choice: Choice, *, frame: URIRef | None = None) -> Response:
+    """Serialise quads: quad formats keep the graphs, triple formats merge them (a fresh graph).
+
+    With ``frame`` and JSON-LD, the entity is the root of a framed tree; its
+    incoming links, which a frame rooted at the entity cannot hold, are left out.
+    """
     target: Graph
     if choice.serializer in ("trig", "nquads"):
         dataset = Dataset()
@@ -161,7 +170,10 @@ def _rdf(quads: Iterable[tuple[Node, Node, Node, URIRef]], choice: Choice) -> Re
         target = Graph()
         for s, p, o, _ in quads:
             target.add((s, p, o))
-    response = Response(serialize_graph(target, choice.serializer), content_type=choice.content_type)
+    if frame is None or choice.serializer != "jsonld":
+        return rdf_response(target, choice)
+    body = jsonld.dumps(jsonld.compact(target, frame_id=str(frame), context_url=context_url()))
+    response = Response(body, content_type=choice.content_type)
     response.headers["Vary"] = "Accept"
     return response
 
@@ -317,12 +329,12 @@ def curie(iri: str) -> str | None:
     for prefix, namespace in PREFIXES.items():
         ns = str(namespace)
         if iri.startswith(ns) and (best is None or len(ns) > len(best[1])):
-            local = iri[len(ns):]
+            local = iri[len(ns) :]
             if re.fullmatch(r"[A-Za-z0-9_.\-]*", local) and not local.endswith("."):
                 best = (prefix, ns)
     if best is None:
         return None
-    return f"{best[0]}:{iri[len(best[1]):]}"
+    return f"{best[0]}:{iri[len(best[1]) :]}"
 
 
 def href(node: Node) -> tuple[str | None, bool]:
@@ -331,9 +343,9 @@ def href(node: Node) -> tuple[str | None, bool]:
         return None, False
     text = str(node)
     if text.startswith(str(IPKG)):
-        return url_for("entities.entity", slug=text[len(str(IPKG)):]), False
+        return url_for("entities.entity", slug=text[len(str(IPKG)) :]), False
     if text.startswith(str(IPKGO)):
-        return url_for("entities.ontology") + "#" + text[len(str(IPKGO)):], False
+        return url_for("entities.ontology") + "#" + text[len(str(IPKGO)) :], False
     if text == str(ONTOLOGY_IRI):
         return url_for("entities.ontology"), False
     return wikidata_url(text) or (text if text.startswith(("http://", "https://")) else None), True
@@ -343,7 +355,7 @@ def wikidata_url(iri: str) -> str | None:
     """The Wikidata page of an entity or a direct property IRI."""
     for namespace in (str(WD), str(WDT)):
         if iri.startswith(namespace):
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             if re.fullmatch(r"Q\d+", local):
                 return f"https://www.wikidata.org/wiki/{local}"
             if re.fullmatch(r"P\d+", local):
@@ -463,8 +475,11 @@ class EntityPage:
     @cached_property
     def types(self) -> list[tuple[Term, bool]]:
         """Types with labels: asserted first, then inferred; ipkg terms before others."""
-        found = [(self.labels.term(st.object), st.inferred, str(st.object))
-                 for st in self.d.outgoing if st.predicate == RDF.type]
+        found = [
+            (self.labels.term(st.object), st.inferred, str(st.object))
+            for st in self.d.outgoing
+            if st.predicate == RDF.type
+        ]
         found.sort(key=lambda t: (t[1], not t[2].startswith(str(IPKGO)), t[0].text.lower()))
         return [(term, inferred) for term, inferred, _ in found]
 
@@ -497,7 +512,7 @@ class EntityPage:
         for st in self.d.outgoing:
             if st.predicate == OWL.sameAs and str(st.object).startswith(str(WD)):
                 url = wikidata_url(str(st.object))
-                local = str(st.object)[len(str(WD)):]
+                local = str(st.object)[len(str(WD)) :]
                 out.append(Term(local, url, "inferred" if st.inferred else "", True))
         return out
 
@@ -508,8 +523,18 @@ class EntityPage:
         for st in self.d.outgoing:
             if st.predicate == RDF.type or self._aligned(st):
                 continue
-            rows.append((self._key(st), Row(self._predicate(st.predicate), self.labels.term(st.object),
-                                            st.inferred, st.graph_names, self._details(st.object, 1))))
+            rows.append(
+                (
+                    self._key(st),
+                    Row(
+                        self._predicate(st.predicate),
+                        self.labels.term(st.object),
+                        st.inferred,
+                        st.graph_names,
+                        self._details(st.object, 1),
+                    ),
+                )
+            )
         rows.sort(key=lambda item: item[0])
         return [row for _, row in rows]
 
@@ -517,8 +542,10 @@ class EntityPage:
     def incoming(self) -> list[Row]:
         """Statements about other resources that point here (the subject is the value shown)."""
         rows = [
-            (self._key(st, st.subject),
-             Row(self._predicate(st.predicate), self.labels.term(st.subject), st.inferred, st.graph_names))
+            (
+                self._key(st, st.subject),
+                Row(self._predicate(st.predicate), self.labels.term(st.subject), st.inferred, st.graph_names),
+            )
             for st in self.d.incoming
             if not self._aligned(st)
         ]
@@ -590,13 +617,15 @@ class EntityPage:
             where = ""
             if paragraph is not None:
                 where = f"¶{paragraph}" + (f", sentence {number}" if number is not None else "")
-            out.append(Evidence(
-                self.labels.term(node),
-                None if quote is None else str(quote),
-                None if source is None else self.labels.term(source),
-                None if url is None else str(url),
-                where,
-            ))
+            out.append(
+                Evidence(
+                    self.labels.term(node),
+                    None if quote is None else str(quote),
+                    None if source is None else self.labels.term(source),
+                    None if url is None else str(url),
+                    where,
+                )
+            )
         return out
 
     def _predicate(self, predicate: URIRef) -> Term:
@@ -612,8 +641,10 @@ class EntityPage:
         """The properties of a blank-node value, shown nested."""
         if not isinstance(node, BNode) or depth > MAX_BNODE_DEPTH:
             return ()
-        return tuple((self._predicate(st.predicate), self.labels.term(st.object))
-                     for st in statements(self.d.dataset, subject=node))
+        return tuple(
+            (self._predicate(st.predicate), self.labels.term(st.object))
+            for st in statements(self.d.dataset, subject=node)
+        )
 
 
 def most_specific(dataset: Union, node: Node) -> list[Node]:
@@ -647,18 +678,27 @@ class OntologyPage:
         ("Datatype properties", OWL.DatatypeProperty),
         ("Annotation properties", OWL.AnnotationProperty),
     )
-    CLASS_FACTS = (("subclass of", RDFS.subClassOf), ("equivalent to", OWL.equivalentClass),
-                   ("disjoint with", OWL.disjointWith))
-    PROPERTY_FACTS = (("subproperty of", RDFS.subPropertyOf), ("domain", RDFS.domain), ("range", RDFS.range),
-                      ("inverse of", OWL.inverseOf), ("equivalent to", OWL.equivalentProperty))
+    CLASS_FACTS = (
+        ("subclass of", RDFS.subClassOf),
+        ("equivalent to", OWL.equivalentClass),
+        ("disjoint with", OWL.disjointWith),
+    )
+    PROPERTY_FACTS = (
+        ("subproperty of", RDFS.subPropertyOf),
+        ("domain", RDFS.domain),
+        ("range", RDFS.range),
+        ("inverse of", OWL.inverseOf),
+        ("equivalent to", OWL.equivalentProperty),
+    )
 
     def __init__(self, dataset: Dataset, graph: Graph) -> None:
         self.dataset = Union(dataset)
         self.graph = graph
         self.labels = Labels(self.dataset)
         self.iri = str(ONTOLOGY_IRI)
-        self.title = str(_first(graph.objects(ONTOLOGY_IRI, DCTERMS.title)) or
-                         self.labels.label(ONTOLOGY_IRI) or "ipkg ontology")
+        self.title = str(
+            _first(graph.objects(ONTOLOGY_IRI, DCTERMS.title)) or self.labels.label(ONTOLOGY_IRI) or "ipkg ontology"
+        )
         self.definition = self.labels.definition(ONTOLOGY_IRI)
         version = _first(graph.objects(ONTOLOGY_IRI, OWL.versionInfo))
         self.version = None if version is None else str(version)
@@ -682,7 +722,7 @@ class OntologyPage:
         return out
 
     def _term(self, node: URIRef, kind: URIRef) -> OntologyTerm:
-        local = str(node)[len(str(IPKGO)):]
+        local = str(node)[len(str(IPKGO)) :]
         facts_spec = self.CLASS_FACTS if kind == OWL.Class else self.PROPERTY_FACTS
         facts = []
         for name, predicate in facts_spec:
@@ -692,8 +732,9 @@ class OntologyPage:
         count = None
         if kind == OWL.Class:
             count = len(self.dataset.subjects(RDF.type, node))
-        return OntologyTerm(local, f"ipkgo:{local}", self.labels.label(node) or local,
-                            self.labels.definition(node), facts, count)
+        return OntologyTerm(
+            local, f"ipkgo:{local}", self.labels.label(node) or local, self.labels.definition(node), facts, count
+        )
 
     def _value(self, node: Node) -> Term:
         if isinstance(node, BNode):
@@ -703,8 +744,7 @@ class OntologyPage:
     def _describe_bnode(self, node: BNode) -> str:
         """A short Manchester-like text of an OWL restriction or class expression."""
         on = _first_node(self.graph.objects(node, OWL.onProperty))
-        for predicate, word in ((OWL.hasValue, "value"), (OWL.someValuesFrom, "some"),
-                                (OWL.allValuesFrom, "only")):
+        for predicate, word in ((OWL.hasValue, "value"), (OWL.someValuesFrom, "some"), (OWL.allValuesFrom, "only")):
             value = _first_node(self.graph.objects(node, predicate))
             if on is not None and value is not None:
                 return f"{self.labels.name(on)} {word} {self.labels.name(value)}"

@@ -58,7 +58,12 @@ STATUS: tuple[tuple[type[IpkgError], int, str], ...] = (
 )
 """Error kind → (status, short name). First match wins, so subclasses come first."""
 
-REPORT_TYPES = {"text/plain": "text", "text/turtle": "turtle", "application/json": "json", "application/ld+json": "jsonld"}
+REPORT_TYPES = {
+    "text/plain": "text",
+    "text/turtle": "turtle",
+    "application/json": "json",
+    "application/ld+json": "jsonld",
+}
 
 
 def classify(error: IpkgError) -> tuple[int, str]:
@@ -96,15 +101,28 @@ def _validation_response(error: ValidationFailed, status: int) -> Response:
         return Response(report.graph.serialize(format=fmt), status=status, content_type=choice.content_type)
     if choice.serializer == "json":
         results = [
-            {"focusNode": str(r.focus), "resultPath": None if r.path is None else str(r.path),
-             "value": None if r.value is None else str(r.value), "sourceShape": str(r.shape),
-             "message": r.message}
+            {
+                "focusNode": str(r.focus),
+                "resultPath": None if r.path is None else str(r.path),
+                "value": None if r.value is None else str(r.value),
+                "sourceShape": str(r.shape),
+                "message": r.message,
+            }
             for r in sorted(report.results, key=lambda r: (str(r.focus), str(r.shape)))
         ]
-        payload = {"status": status, "error": "shacl-violation", "conforms": False, "results": results,
-                   "requestId": request_id(), "message": "the change violates the shapes and was not applied"}
-        return Response(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", status=status,
-                        content_type="application/json; charset=utf-8")
+        payload = {
+            "status": status,
+            "error": "shacl-violation",
+            "conforms": False,
+            "results": results,
+            "requestId": request_id(),
+            "message": "the change violates the shapes and was not applied",
+        }
+        return Response(
+            json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
+            status=status,
+            content_type="application/json; charset=utf-8",
+        )
     text = "the change violates the shapes and was not applied; nothing changed.\n" + report.text()
     return Response(text + "\n", status=status, content_type="text/plain; charset=utf-8")
 

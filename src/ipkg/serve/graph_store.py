@@ -17,7 +17,8 @@ from ipkg.load import parse_text
 from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
 from ipkg.serve.negotiation import GRAPH_TYPES, negotiate
 from ipkg.serve.protocol import ProtocolError, UnsupportedMediaType
-from ipkg.serve.sparql import authorize_write, graph_body
+from ipkg.serve.responses import rdf_response
+from ipkg.serve.sparql import authorize_write
 from ipkg.serve.state import state
 
 bp = Blueprint("graph_store", __name__)
@@ -69,9 +70,7 @@ def read(iri: URIRef | None) -> Response:
     graph = state().store.read_graph(iri)
     if graph is None:
         raise NotFound(f"graph <{iri}> does not exist (see the service description for the graphs served)")
-    response = Response(graph_body(graph, choice.serializer), content_type=choice.content_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return rdf_response(graph, choice)
 
 
 def _target() -> URIRef | None:

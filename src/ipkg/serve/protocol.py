@@ -178,7 +178,9 @@ def _timeout(values: Mapping[str, list[str]], max_timeout: float) -> float | Non
     except ValueError:
         raise ProtocolError(f"parameter 'timeout': {given[-1]!r} is not a number of seconds") from None
     if not 0 < seconds <= max_timeout:
-        raise ProtocolError(f"parameter 'timeout': must be > 0 and at most {max_timeout:g} seconds (the server's limit)")
+        raise ProtocolError(
+            f"parameter 'timeout': must be > 0 and at most {max_timeout:g} seconds (the server's limit)"
+        )
     return seconds
 
 

@@ -75,8 +75,9 @@ CALLBACK = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$.]*$")
 MAX_CALLBACK = 128
 QUERY_FIELDS = frozenset({"query", "type", "limit", "properties", "type_strict"})
 DRAFT_FIELDS = frozenset({"type", "limit", "conditions", "lang", "dir"})
-CONDITION_FIELDS = frozenset({"matchType", "propertyId", "propertyValue", "required", "matchQuantifier",
-                              "matchQualifier", "lang", "dir"})
+CONDITION_FIELDS = frozenset(
+    {"matchType", "propertyId", "propertyValue", "required", "matchQuantifier", "matchQualifier", "lang", "dir"}
+)
 
 
 # --------------------------------------------------------------------------- the index of the current snapshot
@@ -151,16 +152,22 @@ def parse_query(key: str, given: Any, idx: Index) -> Query:
         raise ProtocolError(f"{where}: 'type_strict' must be 'any', 'should' or 'all', not {strict!r}")
     properties = given.get("properties", [])
     if not isinstance(properties, list):
-        raise ProtocolError(f"{where}: 'properties' must be a list of {{\"pid\": …, \"v\": …}}")
+        raise ProtocolError(f'{where}: \'properties\' must be a list of {{"pid": …, "v": …}}')
     conditions = []
     for number, prop in enumerate(properties):
         if not isinstance(prop, dict) or not isinstance(prop.get("pid"), str) or "v" not in prop:
-            raise ProtocolError(f"{where}: properties[{number}] must be {{\"pid\": \"<property id>\", \"v\": <value>}}")
+            raise ProtocolError(f'{where}: properties[{number}] must be {{"pid": "<property id>", "v": <value>}}')
         conditions.append(make_condition(f"{where}: properties[{number}]", prop["pid"], prop["v"], idx))
     if text is None and not conditions:
         raise ProtocolError(f"{where} has neither a 'query' string nor 'properties'")
-    return Query(key, text, tuple(resolve_type(t, idx, where) for t in raw_types), strict,
-                 parse_limit(given.get("limit"), where), tuple(conditions))
+    return Query(
+        key,
+        text,
+        tuple(resolve_type(t, idx, where) for t in raw_types),
+        strict,
+        parse_limit(given.get("limit"), where),
+        tuple(conditions),
+    )
 
 
 def parse_draft_batch(batch: Any, idx: Index) -> list[Query]:
@@ -204,8 +211,9 @@ def parse_draft_query(number: int, given: Any, idx: Index) -> Query:
             if quantifier not in ("any", "all", "none"):
                 raise ProtocolError(f"{at}: 'matchQuantifier' must be 'any', 'all' or 'none'")
             base = make_condition(at, cond["propertyId"], value, idx)
-            props.append(Condition(base.pid, base.predicate, base.values, bool(cond.get("required", False)),
-                                   quantifier))
+            props.append(
+                Condition(base.pid, base.predicate, base.values, bool(cond.get("required", False)), quantifier)
+            )
         else:
             raise ProtocolError(f"{at}: 'matchType' must be 'name', 'id' or 'property' (with a 'propertyId')")
     if len(texts) > 1:
@@ -214,8 +222,15 @@ def parse_draft_query(number: int, given: Any, idx: Index) -> Query:
     if given_type is not None and not isinstance(given_type, str):
         raise ProtocolError(f"{where}: 'type' must be one type id")
     types = (resolve_type(given_type, idx, where),) if given_type else ()
-    return Query(str(number), texts[0].strip() if texts else None, types, "any",
-                 parse_limit(given.get("limit"), where), tuple(props), tuple(ids))
+    return Query(
+        str(number),
+        texts[0].strip() if texts else None,
+        types,
+        "any",
+        parse_limit(given.get("limit"), where),
+        tuple(props),
+        tuple(ids),
+    )
 
 
 def parse_limit(value: Any, where: str) -> int:
@@ -249,8 +264,9 @@ def resolve_type(given: str, idx: Index, where: str) -> URIRef:
 def resolve_property(given: str, idx: Index, where: str) -> URIRef:
     iri = resolve_id(given, f"{where}: property")
     if iri not in idx.properties and not idx.union.has_predicate(iri):
-        raise ProtocolError(f"{where}: unknown property {given!r}; the properties are listed at "
-                            "/reconcile/suggest/property")
+        raise ProtocolError(
+            f"{where}: unknown property {given!r}; the properties are listed at /reconcile/suggest/property"
+        )
     return iri
 
 
@@ -258,7 +274,7 @@ def make_condition(where: str, pid: str, value: Any, idx: Index) -> Condition:
     values = value if isinstance(value, list) else [value]
     for v in values:
         if not (isinstance(v, str | int | float | bool) or (isinstance(v, dict) and isinstance(v.get("id"), str))):
-            raise ProtocolError(f"{where}: a value must be a string, a number, a boolean or {{\"id\": …}}")
+            raise ProtocolError(f'{where}: a value must be a string, a number, a boolean or {{"id": …}}')
     return Condition(pid, resolve_property(pid, idx, where), tuple(values))
 
 
@@ -284,8 +300,10 @@ def _reply(payload: Any) -> Response:
     if callback is None:
         return Response(body + "\n", content_type="application/json; charset=utf-8")
     if len(callback) > MAX_CALLBACK or not CALLBACK.match(callback):
-        raise ProtocolError(f"parameter 'callback': {callback[:40]!r} is not a JavaScript identifier "
-                            "(letters, digits, '_', '$' and '.', not starting with a digit)")
+        raise ProtocolError(
+            f"parameter 'callback': {callback[:40]!r} is not a JavaScript identifier "
+            "(letters, digits, '_', '$' and '.', not starting with a digit)"
+        )
     response = Response(f"/**/{callback}({body});\n", content_type="application/javascript; charset=utf-8")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -297,8 +315,11 @@ def manifest(idx: Index) -> dict[str, Any]:
     service = root + "/reconcile"
 
     def suggest(kind: str) -> dict[str, str]:
-        return {"service_url": service, "service_path": f"/suggest/{kind}",
-                "flyout_service_path": f"/flyout/{kind}?id=${{id}}"}
+        return {
+            "service_url": service,
+            "service_path": f"/suggest/{kind}",
+            "flyout_service_path": f"/flyout/{kind}?id=${{id}}",
+        }
 
     width, height = PREVIEW_SIZE
     return {
@@ -314,8 +335,15 @@ def manifest(idx: Index) -> dict[str, Any]:
         "suggest": {"entity": suggest("entity"), "type": suggest("type"), "property": suggest("property")},
         "extend": {
             "propose_properties": {"service_url": service, "service_path": "/propose_properties"},
-            "property_settings": [{"name": "limit", "label": "Limit", "type": "number", "default": 0,
-                                   "help_text": "Maximum number of values per entity (0: all of them)"}],
+            "property_settings": [
+                {
+                    "name": "limit",
+                    "label": "Limit",
+                    "type": "number",
+                    "default": 0,
+                    "help_text": "Maximum number of values per entity (0: all of them)",
+                }
+            ],
         },
         "batch_size": BATCH_SIZE,
     }
@@ -357,7 +385,7 @@ def match() -> Response:
     idx = index()
     body = _json_body()
     if body is None:
-        raise ProtocolError("POST /reconcile/match takes a JSON body {\"queries\": [{\"conditions\": [...]}]}")
+        raise ProtocolError('POST /reconcile/match takes a JSON body {"queries": [{"conditions": [...]}]}')
     return _draft_results(idx, parse_draft_batch(body, idx))
 
 
@@ -374,8 +402,9 @@ def _run(idx: Index, queries: list[Query]) -> list[list[Scored]]:
 
 def _results(idx: Index, queries: list[Query]) -> Response:
     answers = _run(idx, queries)
-    return _reply({q.key: {"result": [candidate_json(idx, c) for c in found]} for q, found in zip(queries, answers,
-                                                                                                     strict=True)})
+    return _reply(
+        {q.key: {"result": [candidate_json(idx, c) for c in found]} for q, found in zip(queries, answers, strict=True)}
+    )
 
 
 def _draft_results(idx: Index, queries: list[Query]) -> Response:
@@ -426,7 +455,7 @@ def _page(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise ProtocolError("parameters 'cursor'/'offset' and 'limit' must be integers") from None
     if start < 0 or limit < 1:
         raise ProtocolError("'cursor'/'offset' must be 0 or more and 'limit' 1 or more")
-    return items[start: start + min(limit, MAX_LIMIT)]
+    return items[start : start + min(limit, MAX_LIMIT)]
 
 
 def _prefix() -> str:
@@ -528,8 +557,13 @@ def propose_properties() -> Response:
                 if isinstance(p, URIRef) and p in idx.properties:
                     counts[p] += 1
     ranked = sorted(counts, key=lambda p: (-counts[p], idx.properties[p].name))[:limit]
-    return _reply({"type": given, "limit": limit,
-                   "properties": [{"id": idx.properties[p].id, "name": idx.properties[p].name} for p in ranked]})
+    return _reply(
+        {
+            "type": given,
+            "limit": limit,
+            "properties": [{"id": idx.properties[p].id, "name": idx.properties[p].name} for p in ranked],
+        }
+    )
 
 
 def _limit_param() -> int:
@@ -546,9 +580,12 @@ def extend(idx: Index, query: Any) -> dict[str, Any]:
     Raises:
         ProtocolError: not ``{"ids": [...], "properties": [{"id": …}]}``, or an unknown property.
     """
-    if (not isinstance(query, dict) or not isinstance(query.get("ids"), list)
-            or not isinstance(query.get("properties"), list)
-            or not all(isinstance(p, dict) and isinstance(p.get("id"), str) for p in query["properties"])):
+    if (
+        not isinstance(query, dict)
+        or not isinstance(query.get("ids"), list)
+        or not isinstance(query.get("properties"), list)
+        or not all(isinstance(p, dict) and isinstance(p.get("id"), str) for p in query["properties"])
+    ):
         raise ProtocolError('parameter \'extend\' must be {"ids": ["belarus"], "properties": [{"id": "country"}]}')
     meta, columns = [], []
     for number, prop in enumerate(query["properties"]):

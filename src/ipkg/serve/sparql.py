@@ -13,15 +13,14 @@ import hmac
 import logging
 
 from flask import Blueprint, Response, request
-from rdflib import Dataset, Graph, URIRef
 
 from ipkg.errors import Forbidden
-from ipkg.export import FORMATS, serialize_graph
 from ipkg.query import format_result, prepare_query
 from ipkg.serve.description import service_description, void_description
 from ipkg.serve.errors import Unauthorized
 from ipkg.serve.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate, prefers_html, prefers_json
 from ipkg.serve.protocol import NoOperation, QueryRequest, UpdateRequest, parse_request
+from ipkg.serve.responses import rdf_response
 from ipkg.serve.state import state
 
 log = logging.getLogger("ipkg.serve")
@@ -65,10 +64,8 @@ def run_query(operation: QueryRequest) -> Response:
     )
     if form in GRAPH_FORMS:
         assert result.graph is not None
-        body = graph_body(result.graph, choice.serializer)
-    else:
-        body = format_result(result, choice.serializer)
-    response = Response(body, content_type=choice.content_type)
+        return rdf_response(result.graph, choice)
+    response = Response(format_result(result, choice.serializer), content_type=choice.content_type)
     response.headers["Vary"] = "Accept"
     return response
 
@@ -89,8 +86,12 @@ def run_update(operation: UpdateRequest) -> Response:
     if prefers_json(request.headers.get("Accept")):
         import json
 
-        payload = {"status": "committed", "added": outcome.added, "removed": outcome.removed,
-                   "generation": outcome.generation}
+        payload = {
+            "status": "committed",
+            "added": outcome.added,
+            "removed": outcome.removed,
+            "generation": outcome.generation,
+        }
         return Response(json.dumps(payload) + "\n", content_type="application/json; charset=utf-8")
     return Response(outcome.summary() + "\n", content_type="text/plain; charset=utf-8")
 
@@ -131,9 +132,7 @@ def describe_service(formats: tuple[str, ...]) -> Response:
         update_enabled=bool(app_state.settings.update_token),
         federation=bool(app_state.settings.service_allowlist),
     )
-    response = Response(graph_body(graph, choice.serializer), content_type=choice.content_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return rdf_response(graph, choice)
 
 
 @bp.route("/.well-known/void", methods=["GET"])
@@ -148,24 +147,4 @@ def void() -> Response:
     app_state = state()
     choice = negotiate(GRAPH_TYPES, request.headers.get("Accept"), request.args.getlist("format"))
     graph = void_description(request.url_root, app_state.store, app_state.statistics)
-    response = Response(graph_body(graph, choice.serializer), content_type=choice.content_type)
-    response.headers["Vary"] = "Accept"
-    return response
-
-
-def graph_body(graph: Graph, serializer: str) -> bytes:
-    """One graph in any offered RDF format, quad formats included.
-
-    rdflib refuses to write N-Quads from a plain graph (and TriG from one
-    names a random blank node), but every graph ipkg answers with (CONSTRUCT,
-    DESCRIBE, a Graph Store read, the descriptions) is a plain graph. For the
-    quad formats it goes into a dataset: as the named graph it is when it has
-    an IRI, otherwise as the default graph.
-    """
-    if not FORMATS[serializer].quads or isinstance(graph, Dataset):
-        return serialize_graph(graph, serializer)
-    dataset = Dataset()
-    target = dataset.graph(graph.identifier) if isinstance(graph.identifier, URIRef) else dataset.default_graph
-    for triple in graph:
-        target.add(triple)
-    return serialize_graph(dataset, serializer)
+    return rdf_response(graph, choice)

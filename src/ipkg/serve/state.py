@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, request
 
 from ipkg.config import Settings
 from ipkg.serve.description import Statistics
@@ -28,3 +28,8 @@ def state() -> AppState:
     """The state of the current app."""
     app_state: AppState = current_app.extensions[EXTENSION]
     return app_state
+
+
+def context_url() -> str:
+    """This server's own ``/context.jsonld``: JSON-LD it answers with refers to it, so clients can fetch it."""
+    return request.url_root + "context.jsonld"

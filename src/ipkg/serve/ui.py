@@ -119,8 +119,14 @@ def render_ui() -> Response:
     folder = yasgui_dir()
     version = yasgui_version(folder) if folder is not None else ""
     payload = [
-        {"slug": e.slug, "question": e.question, "source": e.source, "graph": e.graph, "query": e.query,
-         "infer": e.infer}
+        {
+            "slug": e.slug,
+            "question": e.question,
+            "source": e.source,
+            "graph": e.graph,
+            "query": e.query,
+            "infer": e.infer,
+        }
         for e in examples
     ]
     store = state().store
@@ -137,7 +143,8 @@ def render_ui() -> Response:
         yasgui_js=url_for("ui.yasgui_asset", filename="yasgui.min.js", v=version or None),
         yasgui_css=url_for("ui.yasgui_asset", filename="yasgui.min.css", v=version or None),
         start_entity=url_for("entities.entity", slug="belarus")
-        if (belarus, None, None) in Union(store.knowledge_graph.dataset) else None,
+        if (belarus, None, None) in Union(store.knowledge_graph.dataset)
+        else None,
         site_base=BASE,
     )
     response = Response(body, content_type="text/html; charset=utf-8")

@@ -119,8 +119,10 @@ def materialize(result: Result, max_rows: int | None) -> Result:
     return result
 
 
-def _at_most(solutions: Iterable[Mapping[Variable, Identifier]], max_rows: int | None,
-             ) -> Iterator[Mapping[Variable, Identifier]]:
+def _at_most(
+    solutions: Iterable[Mapping[Variable, Identifier]],
+    max_rows: int | None,
+) -> Iterator[Mapping[Variable, Identifier]]:
     """``solutions``, raising ResultTooLarge at the first one past ``max_rows``."""
     for count, solution in enumerate(solutions, start=1):
         if max_rows is not None and count > max_rows:

@@ -409,7 +409,8 @@ def _dataset_view(dataset: Dataset, spec: DatasetSpec) -> Dataset:
         defaults, named = spec.default_graphs, spec.named_graphs
     else:
         keep = sorted(
-            str(g.identifier) for g in dataset.graphs()
+            str(g.identifier)
+            for g in dataset.graphs()
             if is_named_graph(g.identifier) and g.identifier != GRAPH_INFERRED
         )
         defaults, named = tuple(keep), tuple(keep)
