@@ -118,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--query-timeout", dest="query_timeout", type=float, help="seconds (default 30)")
     p.add_argument("--update-token", dest="update_token", help="enable SPARQL Update with this bearer token")
+    p.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="TOML settings file (same as the global --config)"
+    )
     p.set_defaults(run=cmd_serve)
     _add_import_commands(commands)
     _add_link_commands(commands)

@@ -139,3 +139,13 @@ def test_frame_needs_jsonld(capsys, project: Path) -> None:  # type: ignore[no-u
     code, _, err = run(capsys, project, "export", "--format", "turtle", "--frame", "ipkg:belarus")
     assert code == EXIT_BAD_INPUT
     assert "--frame" in err
+
+
+def test_serve_accepts_config_after_the_command(tmp_path: Path) -> None:
+    """`ipkg serve --config FILE` reads the same file as `ipkg --config FILE serve`."""
+    from ipkg.cli import _parser
+
+    config = tmp_path / "ipkg.toml"
+    args = _parser().parse_args(["serve", "--config", str(config)])
+    assert args.config == config
+    assert _parser().parse_args(["--config", str(config), "serve"]).config == config
