@@ -9,21 +9,19 @@ import pytest
 from ipkg.build import KnowledgeGraph, build
 from ipkg.config import Settings
 from ipkg.load import parse_files, rdf_files
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+from tests.support import REPO
 
 
 @pytest.fixture(scope="session")
 def root() -> Path:
     """The repository root (holds ontology/, data/, shapes/, queries/)."""
-    return ROOT
+    return REPO
 
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings for the shipped data, with state kept out of the work tree."""
-    return Settings(root=ROOT, state_dir=tmp_path_factory.mktemp("state"))
+    return Settings(root=REPO, state_dir=tmp_path_factory.mktemp("state"))
 
 
 @pytest.fixture(scope="session")
@@ -35,4 +33,4 @@ def kg(settings: Settings) -> KnowledgeGraph:
 @pytest.fixture(scope="session")
 def ontology():  # type: ignore[no-untyped-def]
     """The ontology graph alone."""
-    return parse_files(rdf_files(ROOT / "ontology"))
+    return parse_files(rdf_files(REPO / "ontology"))

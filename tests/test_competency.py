@@ -18,8 +18,9 @@ from rdflib import BNode
 from rdflib.query import Result
 
 from ipkg.store import DatasetSpec, MemoryStore
+from tests.support import REPO
 
-CQ_DIR = Path(__file__).resolve().parents[1] / "queries" / "cq"
+CQ_DIR = REPO / "queries" / "cq"
 QUERIES = sorted(CQ_DIR.glob("*.rq"))
 HEADER = re.compile(r"^#\s*(question|source|graph):\s*(.+)$", re.MULTILINE)
 

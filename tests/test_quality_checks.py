@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from ipkg.store import DatasetSpec, MemoryStore
+from tests.support import REPO
 
-CHECKS = sorted((Path(__file__).resolve().parents[1] / "queries" / "checks").glob("*-violation.rq"))
+CHECKS = sorted((REPO / "queries" / "checks").glob("*-violation.rq"))
 
 
 @pytest.fixture(scope="module")

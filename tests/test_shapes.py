@@ -34,15 +34,15 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from ipkg.namespaces import IPKGSH  # type: ignore[import-untyped,unused-ignore]
+from tests.support import REPO, SHARED
 
-REPO = Path(__file__).resolve().parents[1]
 SHAPES_DIR = REPO / "shapes"
 ONTOLOGY_DIR = REPO / "ontology"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 VALID_FIXTURES = sorted((FIXTURES / "valid").glob("*.ttl"))
 INVALID_FIXTURES = sorted((FIXTURES / "invalid").glob("*.ttl"))
 
-W3C_CORE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "shacl" / "core"
+W3C_CORE = SHARED / "conformance" / "shacl" / "core"
 W3C_CORE_TEST_COUNT = 98
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -29,13 +29,13 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.query import Result
 from rdflib.term import Node
 
-SPARQL11 = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "sparql11"
-if not SPARQL11.is_dir():
-    pytest.skip(
-        "the W3C SPARQL 1.1 test data is missing: expected the folder 'shared/conformance/sparql11' "
-        "next to the repository (CI always provides it)",
-        allow_module_level=True,
-    )
+from tests.support import shared_folder_or_skip
+
+SPARQL11 = shared_folder_or_skip(
+    "conformance/sparql11",
+    "the W3C SPARQL 1.1 test data is missing: expected the folder 'shared/conformance/sparql11' "
+    "next to the repository (CI always provides it)",
+)
 
 pytestmark = [
     pytest.mark.live,

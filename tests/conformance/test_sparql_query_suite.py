@@ -48,14 +48,13 @@ from ipkg.query import prepare_query
 from ipkg.serve import create_app
 from ipkg.store import MemoryStore
 from ipkg.validate import Report
+from tests.support import shared_folder_or_skip
 
-SPARQL11 = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "sparql11"
-if not SPARQL11.is_dir():
-    pytest.skip(
-        "the W3C SPARQL 1.1 test data is missing: expected the folder 'shared/conformance/sparql11' "
-        "next to the repository (CI always provides it)",
-        allow_module_level=True,
-    )
+SPARQL11 = shared_folder_or_skip(
+    "conformance/sparql11",
+    "the W3C SPARQL 1.1 test data is missing: expected the folder 'shared/conformance/sparql11' "
+    "next to the repository (CI always provides it)",
+)
 
 pytestmark = pytest.mark.filterwarnings(
     # rdflib's own internals (query evaluation over a Dataset) use its deprecated Dataset API.

@@ -22,12 +22,12 @@ from typing import Any
 from xml.dom.minidom import Document
 
 import pytest
-from flask import Flask
 from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 
 from ipkg.load import parse_text
+from tests.support import AUTH, SCRATCH_TOKEN, VALID_STATE, AppFactory
 
 pytestmark = [
     pytest.mark.live,
@@ -36,20 +36,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib"),
 ]
 
-AppFactory = Callable[..., Flask]
-
-TOKEN = "s3cret"  # the scratch_settings token
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 IPKG = "https://w3id.org/ipkg/id/"
 FACTS = "https://w3id.org/ipkg/graph/facts"
 PREFIXES = "PREFIX ipkg: <https://w3id.org/ipkg/id/>\nPREFIX ipkgo: <https://w3id.org/ipkg/ontology#>\n"
-VALID_STATE = f"""{PREFIXES}PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-INSERT DATA {{
-  ipkg:switzerland a ipkgo:State ;
-      rdfs:label "Switzerland"@en ;
-      prov:wasDerivedFrom <https://w3id.org/ipkg/id/source/example-page> .
-}}"""
 INVALID_STATE = PREFIXES + "INSERT DATA { ipkg:atlantis a ipkgo:State }"
 STATES = PREFIXES + "SELECT ?state ?label WHERE { ?state a ipkgo:State ; rdfs:label ?label } ORDER BY ?state"
 FACTS_CONSTRUCT = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{FACTS}> {{ ?s ?p ?o }} }}"
@@ -180,7 +169,7 @@ def test_sparqlwrapper_post(live_server: Any, request_method: str) -> None:
 def test_sparqlwrapper_update_with_bearer_token(live_server: Any) -> None:
     client = SPARQLWrapper(live_server.sparql)
     client.setMethod(POST)
-    client.addCustomHttpHeader("Authorization", f"Bearer {TOKEN}")
+    client.addCustomHttpHeader("Authorization", f"Bearer {SCRATCH_TOKEN}")
     client.setQuery(VALID_STATE)
     with client.query().response as response:
         assert response.status == 200

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,28 +25,17 @@ from rdflib.term import Variable
 from werkzeug.test import TestResponse
 
 from ipkg.load import parse_text
+from tests.support import AUTH, SCRATCH_TOKEN, VALID_STATE, AppFactory
 
 pytestmark = pytest.mark.filterwarnings(
     # rdflib 7.6 evaluates queries over a Dataset through its own deprecated Dataset.default_context.
     "ignore:Dataset.default_context is deprecated:DeprecationWarning"
 )
 
-AppFactory = Callable[..., Flask]
-
-TOKEN = "s3cret"  # the scratch_settings token
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 IPKG = "https://w3id.org/ipkg/id/"
 IPKGO = "https://w3id.org/ipkg/ontology#"
 GRAPH = "https://w3id.org/ipkg/graph/"
 PREFIXES = f"PREFIX ipkg: <{IPKG}>\nPREFIX ipkgo: <{IPKGO}>\n"
-VALID_STATE = f"""{PREFIXES}PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-INSERT DATA {{
-  ipkg:switzerland a ipkgo:State ;
-      rdfs:label "Switzerland"@en ;
-      prov:wasDerivedFrom <https://w3id.org/ipkg/id/source/example-page> .
-}}"""
-"""An update that conforms to the shapes: a labelled state with provenance (3 triples)."""
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -587,7 +575,7 @@ def test_post_update_without_token_is_401(client: FlaskClient) -> None:
     assert "Authorization: Bearer" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("header", ["Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x", "Bearer  "])
+@pytest.mark.parametrize("header", ["Bearer wrong", f"Basic {SCRATCH_TOKEN}", f"Bearer {SCRATCH_TOKEN}x", "Bearer  "])
 def test_post_update_wrong_token(client: FlaskClient, header: str) -> None:
     response = update(client, VALID_STATE, headers={"Authorization": header})
     assert response.status_code in (401, 403)

@@ -13,7 +13,6 @@ files only, never fetched.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,36 +24,19 @@ from jsonschema import Draft7Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-from ipkg.build import KnowledgeGraph, build
+from ipkg.build import KnowledgeGraph
 from ipkg.config import Settings
 from ipkg.serve import create_app
 from ipkg.store import MemoryStore
+from tests.support import SHARED, built_scratch_project, example_data, wikidata_links
 
-REPO = Path(__file__).resolve().parents[2]
-SPECS = REPO.parent / "shared" / "conformance" / "reconciliation"
+SPECS = SHARED / "conformance" / "reconciliation"
 TOKEN = "reconcile-token"
 
-DATA = """\
 # Reconciliation test data: namesakes, aliases, a Russian name, and types from different branches.
-@prefix ipkg: <https://w3id.org/ipkg/id/> .
-@prefix ipkgo: <https://w3id.org/ipkg/ontology#> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+DATA = example_data(
+    """\
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix src: <https://w3id.org/ipkg/id/source/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
-src:example-page a ipkgo:Source ;
-    rdfs:label "Example page on WIPO and its member states"@en ;
-    ipkgo:url "https://example.org/wipo-members"^^xsd:anyURI ;
-    ipkgo:confidence "H" .
-
-src:example-page-p1-s1 a ipkgo:Sentence ;
-    rdfs:label "Example page, paragraph 1, sentence 1"@en ;
-    ipkgo:quote "The Republic of Belarus has been a member of WIPO since 1970." ;
-    ipkgo:paragraph 1 ;
-    ipkgo:sentenceNumber 1 ;
-    ipkgo:inSource src:example-page .
 
 ipkg:belarus a ipkgo:State ;
     rdfs:label "Belarus"@en , "Беларусь"@ru ;
@@ -110,30 +92,21 @@ ipkg:membership-belarus-wipo a ipkgo:Membership ;
     ipkgo:organization ipkg:wipo ;
     ipkgo:startDate "1970-04-26"^^xsd:date ;
     prov:wasDerivedFrom src:example-page-p1-s1 .
-"""
+""",
+    quote="The Republic of Belarus has been a member of WIPO since 1970.",
+    title="Example page on WIPO and its member states",
+    url="https://example.org/wipo-members",
+)
 
-
-LINKS = """\
-# Reconciliation test links: Belarus is Wikidata's Q184.
-@prefix ipkg: <https://w3id.org/ipkg/id/> .
-@prefix owl: <http://www.w3.org/2002/07/owl#> .
-@prefix wd: <http://www.wikidata.org/entity/> .
-
-ipkg:belarus owl:sameAs wd:Q184 .  # Belarus
-"""
+LINKS = wikidata_links({"belarus": "Q184"})
+"""Reconciliation test links: Belarus is Wikidata's Q184."""
 
 
 @pytest.fixture(scope="session")
 def reconcile_kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
     """The small project, built once (load → validate → reason)."""
     root = tmp_path_factory.mktemp("reconcile") / "project"
-    root.mkdir()
-    shutil.copytree(REPO / "ontology", root / "ontology")
-    shutil.copytree(REPO / "shapes", root / "shapes")
-    (root / "data" / "links").mkdir(parents=True)
-    (root / "data" / "members.ttl").write_text(DATA, encoding="utf-8")
-    (root / "data" / "links" / "wikidata.ttl").write_text(LINKS, encoding="utf-8")
-    return build(Settings(root=root, state_dir=root / "var"), progress=lambda _: None)
+    return built_scratch_project(root, {"members.ttl": DATA, "links/wikidata.ttl": LINKS})
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.support import SHARED
+
 Validate = Callable[[str, Any], list[str]]
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "reconciliation"
+SPECS = SHARED / "conformance" / "reconciliation"
 
 KIND_SCHEMAS = {
     "manifest": "manifest.json",

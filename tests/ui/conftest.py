@@ -7,7 +7,6 @@ tested on known data whatever state the shipped data is in.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,17 @@ from flask.testing import FlaskClient
 
 from ipkg.config import Settings
 from ipkg.serve import create_app
+from tests.support import scratch_project
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-PROJECT = HERE / "project"
+PROJECT = Path(__file__).resolve().parent / "project"
 
 
 @pytest.fixture(scope="session")
 def ui_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings for a copy of the small project (ontology and shapes from the repository)."""
-    root = tmp_path_factory.mktemp("ui-project")
-    shutil.copytree(REPO / "ontology", root / "ontology")
-    shutil.copytree(REPO / "shapes", root / "shapes")
-    shutil.copytree(PROJECT / "data", root / "data")
-    shutil.copytree(PROJECT / "queries", root / "queries")
+    root = scratch_project(
+        tmp_path_factory.mktemp("ui-project"), data_from=PROJECT / "data", queries_from=PROJECT / "queries"
+    )
     return Settings(root=root, state_dir=root / "var")
 
 

@@ -12,19 +12,15 @@ the test is skipped only outside CI when it is missing.
 from __future__ import annotations
 
 import os
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import waitress
 from flask import Flask
 
 from ipkg.serve import ui
+from tests.support import REPO, running
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,7 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 """Offline-friendly flags: no background connections to the (closed) network."""
-REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 30_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -63,40 +58,8 @@ def _require_tools() -> None:
 @pytest.fixture(scope="module")
 def live_url(ui_app: Flask) -> Iterator[str]:
     """The app under waitress on 127.0.0.1 (a free port), ready when /health answers."""
-    server: Any = waitress.create_server(ui_app, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
-    url = f"http://127.0.0.1:{server.effective_port}"
-    thread = threading.Thread(target=server.run, name="ipkg-live-server", daemon=True)
-    thread.start()
-    try:
-        _wait_for(url + "/health", seconds=30)
+    with running(ui_app, within=30, asyncore_use_poll=True) as url:
         yield url
-    finally:
-        server.trigger.pull_trigger(lambda: _close_all(server))
-        thread.join(timeout=15)
-        server.task_dispatcher.shutdown()
-
-
-def _close_all(server: Any) -> None:
-    """Runs in the server's loop thread: close every connection, then the listening socket."""
-    for channel in list(server._map.values()):  # noqa: SLF001 - waitress has no public stop
-        if channel is not server and channel is not server.trigger:
-            channel.close()
-    server.close()
-
-
-def _wait_for(url: str, *, seconds: float) -> None:
-    """Poll ``url`` until it answers 200 (a bounded loop, not a blind sleep)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the live server did not answer {url} within {seconds} s")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ipkg.serve import ui
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 INSTALLED = (REPO / "node_modules" / ui.YASGUI_PACKAGE / "yasgui.min.js").is_file()
 NOT_INSTALLED = "YASGUI is not installed in node_modules: run 'make install'"
 

@@ -12,14 +12,13 @@ from ipkg.build import build
 from ipkg.config import Settings
 from ipkg.errors import InconsistentData, ValidationFailed
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_LINKS, GRAPH_ONTOLOGY
+from tests.support import scratch_project
 
 
 @pytest.fixture
 def project(root: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "project"
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(root / folder, copy / folder)
-    return copy
+    """A copy of the shipped project, so a test can change it without touching the repo."""
+    return scratch_project(tmp_path / "project", data_from=root / "data")
 
 
 def test_dataset_has_one_graph_per_concern_and_a_union_default(kg) -> None:  # type: ignore[no-untyped-def]

@@ -12,31 +12,23 @@ from rdflib.compare import isomorphic
 
 from ipkg.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED, main
 from ipkg.export import select_graphs
+from tests.support import run_cli, scratch_project
 
 
 @pytest.fixture(scope="module")
 def project(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped project, so tests can break it without touching the repo."""
-    copy = tmp_path_factory.mktemp("project")
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(root / folder, copy / folder)
-    return copy
-
-
-def run(capsys: pytest.CaptureFixture[str], project: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--root", str(project), "-q", *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return scratch_project(tmp_path_factory.mktemp("project"), data_from=root / "data")
 
 
 def test_validate_conforms_on_shipped_data(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, project, "validate")
+    code, out, _ = run_cli(capsys, project, "validate")
     assert code == EXIT_OK
     assert out.startswith("conforms")
 
 
 def test_validate_json_report(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, project, "validate", "--format", "json")
+    code, out, _ = run_cli(capsys, project, "validate", "--format", "json")
     assert code == EXIT_OK
     assert json.loads(out) == {"conforms": True, "results": []}
 
@@ -48,7 +40,7 @@ def test_validate_fails_by_the_intended_shape(capsys, project: Path, tmp_path: P
     if not fixture.exists():
         fixture = sorted((root / "tests/fixtures/shapes/invalid").glob("ConsentToBeBound-one-treaty-*.ttl"))[0]
     shutil.copy(fixture, broken / "data" / "zz-invalid.ttl")
-    code, out, _ = run(capsys, broken, "validate", "--format", "json")
+    code, out, _ = run_cli(capsys, broken, "validate", "--format", "json")
     assert code == EXIT_REJECTED
     shapes = {r["sourceShape"] for r in json.loads(out)["results"]}
     assert any("ConsentToBeBound-one-treaty" in s for s in shapes), shapes
@@ -58,7 +50,7 @@ def test_turtle_syntax_error_names_file_line_column_and_exits_2(capsys, project:
     broken = tmp_path / "broken"
     shutil.copytree(project, broken)
     (broken / "data" / "zz-broken.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c ;\n  ex:d .\n")
-    code, out, err = run(capsys, broken, "build")
+    code, out, err = run_cli(capsys, broken, "build")
     assert code == EXIT_BAD_INPUT
     assert out == ""
     assert "zz-broken.ttl:3:" in err
@@ -66,24 +58,24 @@ def test_turtle_syntax_error_names_file_line_column_and_exits_2(capsys, project:
 
 def test_query_formats(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
     query = "SELECT ?label WHERE { ipkg:belarus rdfs:label ?label }"
-    code, out, _ = run(capsys, project, "query", query)
+    code, out, _ = run_cli(capsys, project, "query", query)
     assert code == EXIT_OK and '"Belarus"@en' in out and "(1 row)" in out
-    code, out, _ = run(capsys, project, "query", query, "--format", "json")
+    code, out, _ = run_cli(capsys, project, "query", query, "--format", "json")
     assert json.loads(out)["results"]["bindings"][0]["label"]["value"] == "Belarus"
-    code, out, _ = run(capsys, project, "query", query, "--format", "csv")
+    code, out, _ = run_cli(capsys, project, "query", query, "--format", "csv")
     assert out.splitlines() == ["label", "Belarus"]
-    code, out, _ = run(capsys, project, "query", query, "--format", "tsv")
+    code, out, _ = run_cli(capsys, project, "query", query, "--format", "tsv")
     assert out.splitlines() == ["?label", '"Belarus"@en']
 
 
 def test_query_syntax_error_exits_2_with_position(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = run(capsys, project, "query", "SELECT ?x WHERE {\n  ?x ?y\n")
+    code, out, err = run_cli(capsys, project, "query", "SELECT ?x WHERE {\n  ?x ?y\n")
     assert code == EXIT_BAD_INPUT
     assert "line" in err and "column" in err
 
 
 def test_export_turtle_reparses_to_an_isomorphic_graph(capsys, project: Path, kg) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, project, "export", "--format", "turtle", "--graph", "all")
+    code, out, _ = run_cli(capsys, project, "export", "--format", "turtle", "--graph", "all")
     assert code == EXIT_OK
     expected = Graph()
     for graph in select_graphs(kg.dataset, "all"):
@@ -94,7 +86,9 @@ def test_export_turtle_reparses_to_an_isomorphic_graph(capsys, project: Path, kg
 
 def test_export_nquads_to_file_keeps_graph_names(capsys, project: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "out.nq"
-    code, out, _ = run(capsys, project, "export", "--format", "nquads", "--graph", "asserted", "--output", str(target))
+    code, out, _ = run_cli(
+        capsys, project, "export", "--format", "nquads", "--graph", "asserted", "--output", str(target)
+    )
     assert code == EXIT_OK and out == ""
     dataset = Dataset()
     dataset.parse(target, format="nquads")
@@ -104,7 +98,7 @@ def test_export_nquads_to_file_keeps_graph_names(capsys, project: Path, tmp_path
 
 
 def test_stats_json(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, project, "stats", "--format", "json")
+    code, out, _ = run_cli(capsys, project, "stats", "--format", "json")
     stats = json.loads(out)
     assert stats["graphs"]["https://w3id.org/ipkg/graph/facts"] > 100
     assert stats["classes"]["https://w3id.org/ipkg/ontology#State"] >= 1
@@ -122,13 +116,15 @@ def test_fmt_check_reports_a_non_canonical_file(capsys, tmp_path: Path) -> None:
 def test_unknown_setting_in_config_exits_2(capsys, project: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     config = tmp_path / "ipkg.toml"
     config.write_text("[ipkg]\nquery_timout = 5\n")
-    code, _, err = run(capsys, project, "--config", str(config), "stats")
+    code, _, err = run_cli(capsys, project, "--config", str(config), "stats")
     assert code == EXIT_BAD_INPUT
     assert "query_timout" in err and "unknown setting" in err
 
 
 def test_export_jsonld_framed_on_an_entity(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, project, "export", "--format", "jsonld", "--graph", "facts", "--frame", "ipkg:belarus")
+    code, out, _ = run_cli(
+        capsys, project, "export", "--format", "jsonld", "--graph", "facts", "--frame", "ipkg:belarus"
+    )
     assert code == EXIT_OK
     document = json.loads(out)
     assert document["id"] == "ipkg:belarus"
@@ -136,7 +132,7 @@ def test_export_jsonld_framed_on_an_entity(capsys, project: Path) -> None:  # ty
 
 
 def test_frame_needs_jsonld(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
-    code, _, err = run(capsys, project, "export", "--format", "turtle", "--frame", "ipkg:belarus")
+    code, _, err = run_cli(capsys, project, "export", "--format", "turtle", "--frame", "ipkg:belarus")
     assert code == EXIT_BAD_INPUT
     assert "--frame" in err
 

@@ -11,7 +11,6 @@ waiting, ``/html`` answers a web page, ``/moved`` redirects on the same host,
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import threading
 import time
@@ -28,37 +27,19 @@ from flask import Flask
 from rdflib import Graph, Literal, URIRef
 
 import ipkg.federation
-from ipkg.build import KnowledgeGraph, build
+from ipkg.build import KnowledgeGraph
 from ipkg.config import Settings
 from ipkg.errors import RemoteServiceError
 from ipkg.serve import create_app
 from ipkg.store import MemoryStore
+from tests.support import built_scratch_project, example_data, wikidata_links
 
-REPO = Path(__file__).resolve().parents[2]
 JSON_RESULTS = "application/sparql-results+json"
 ACCEPT = f"{JSON_RESULTS}, application/json;q=0.9"
 """Results as SPARQL JSON, errors as JSON (not plain text)."""
 
-DATA = """\
-@prefix ipkg: <https://w3id.org/ipkg/id/> .
-@prefix ipkgo: <https://w3id.org/ipkg/ontology#> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix src: <https://w3id.org/ipkg/id/source/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
-src:example-page a ipkgo:Source ;
-    rdfs:label "Example page on WIPO and Belarus"@en ;
-    ipkgo:url "https://example.org/wipo-belarus"^^xsd:anyURI ;
-    ipkgo:confidence "H" .
-
-src:example-page-p1-s1 a ipkgo:Sentence ;
-    rdfs:label "Example page, paragraph 1, sentence 1"@en ;
-    ipkgo:quote "Belarus and Switzerland are members of WIPO." ;
-    ipkgo:paragraph 1 ;
-    ipkgo:sentenceNumber 1 ;
-    ipkgo:inSource src:example-page .
-
+DATA = example_data(
+    """\
 ipkg:belarus a ipkgo:State ;
     rdfs:label "Belarus"@en ;
     prov:wasDerivedFrom src:example-page-p1-s1 .
@@ -66,16 +47,11 @@ ipkg:belarus a ipkgo:State ;
 ipkg:switzerland a ipkgo:State ;
     rdfs:label "Switzerland"@en ;
     prov:wasDerivedFrom src:example-page-p1-s1 .
-"""
+""",
+    quote="Belarus and Switzerland are members of WIPO.",
+)
 
-LINKS = """\
-@prefix ipkg: <https://w3id.org/ipkg/id/> .
-@prefix owl: <http://www.w3.org/2002/07/owl#> .
-@prefix wd: <http://www.wikidata.org/entity/> .
-
-ipkg:belarus owl:sameAs wd:Q184 .  # Belarus
-ipkg:switzerland owl:sameAs wd:Q39 .  # Switzerland
-"""
+LINKS = wikidata_links({"belarus": "Q184", "switzerland": "Q39"})
 
 WD = "http://www.wikidata.org/entity/"
 POPULATION = {"Q184": "9155978", "Q39": "8670300"}
@@ -235,13 +211,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
 def project_kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
     """Two states with Wikidata links, built once (ontology and shapes from the repository)."""
     root = tmp_path_factory.mktemp("federation") / "project"
-    root.mkdir()
-    shutil.copytree(REPO / "ontology", root / "ontology")
-    shutil.copytree(REPO / "shapes", root / "shapes")
-    (root / "data" / "links").mkdir(parents=True)
-    (root / "data" / "states.ttl").write_text(DATA, encoding="utf-8")
-    (root / "data" / "links" / "wikidata.ttl").write_text(LINKS, encoding="utf-8")
-    return build(Settings(root=root, state_dir=root / "var"), progress=lambda _: None)
+    return built_scratch_project(root, {"states.ttl": DATA, "links/wikidata.ttl": LINKS})
 
 
 def make_app(kg: KnowledgeGraph, tmp_path: Path, allow: tuple[str, ...], **changes: Any) -> Flask:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +14,7 @@ from ipkg.errors import LoadError
 from ipkg.jsonld import CONTEXT_FILE, CONTEXT_URL, compact, context_text, document_loader, dumps
 from ipkg.load import parse_text
 from ipkg.namespaces import IPKG
+from tests.support import ConnectionTrap
 
 
 @pytest.fixture(scope="module")
@@ -66,38 +65,17 @@ def test_export_is_deterministic(facts: Graph) -> None:
 
 
 @pytest.fixture
-def listener() -> Iterator[tuple[int, list[int]]]:
+def listener() -> Iterator[ConnectionTrap]:
     """A TCP socket on the loopback that counts the connections it accepts."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    accepted: list[int] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                continue
-            accepted.append(1)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], accepted
-    stop.set()
-    thread.join()
-    server.close()
+    with ConnectionTrap() as trap:
+        yield trap
 
 
 @pytest.mark.parametrize("key", ["@context", "@import"])
-def test_remote_context_is_refused_without_a_connection(listener: tuple[int, list[int]], key: str) -> None:
-    port, accepted = listener
-    remote = f"http://127.0.0.1:{port}/other-context.jsonld"
+def test_remote_context_is_refused_without_a_connection(listener: ConnectionTrap, key: str) -> None:
+    remote = f"{listener.base}/other-context.jsonld"
     context = remote if key == "@context" else {"@import": remote}
     document = json.dumps({"@context": context, "@id": "http://example.org/a", "http://example.org/p": "x"})
     with pytest.raises(LoadError, match="not fetched"):
         parse_text(document, "json-ld", source="upload.jsonld")
-    assert accepted == []
+    assert listener.count() == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -29,34 +28,20 @@ from ipkg.link import (
 from ipkg.load import load_sources, parse_files, rdf_files
 from ipkg.namespaces import IPKG, IPKGO, WD
 from ipkg.wikidata import Model, import_wikidata
+from tests.support import REPO, WIKIDATA_FIXTURES, WIKIDATA_PROJECT_DATA, run_cli, scratch_project
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "wikidata"
-FIXTURE = FIXTURES / "belarus-wipo.ttl"
-
-
-def make_project(target: Path) -> Path:
-    """A scratch project: the repository's ontology and shapes, and the minimal test data set."""
-    for folder in ("ontology", "shapes"):
-        shutil.copytree(ROOT / folder, target / folder)
-    shutil.copytree(FIXTURES / "project" / "data", target / "data")
-    return target
+FIXTURE = WIKIDATA_FIXTURES / "belarus-wipo.ttl"
 
 
 @pytest.fixture
 def scratch(tmp_path: Path) -> Settings:
-    return Settings(root=make_project(tmp_path / "project"), state_dir=tmp_path / "state")
+    root = scratch_project(tmp_path / "project", data_from=WIKIDATA_PROJECT_DATA)
+    return Settings(root=root, state_dir=tmp_path / "state")
 
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return Model.from_ontology(parse_files(rdf_files(ROOT / "ontology")))
-
-
-def run(capsys: pytest.CaptureFixture[str], settings: Settings, *args: str) -> tuple[int, str, str]:
-    code = main(["--root", str(settings.root), "-q", *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return Model.from_ontology(parse_files(rdf_files(REPO / "ontology")))
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -135,18 +120,18 @@ def test_alias_match(model: Model) -> None:
 
 
 def test_nothing_is_written_without_accept(capsys: pytest.CaptureFixture[str], scratch: Settings) -> None:
-    code, out, _ = run(capsys, scratch, "link", "suggest", str(FIXTURE), "--format", "tsv")
+    code, out, _ = run_cli(capsys, scratch.root, "link", "suggest", str(FIXTURE), "--format", "tsv")
     assert code == EXIT_OK
     lines = out.splitlines()
     assert lines[0].split("\t") == ["score", "local", "label", "item", "item label", "reasons"]
     assert lines[1].startswith("0.85\tipkg:singapore\tSingapore\tQ334\t")
     assert not (scratch.data_dir / "links" / "suggested.ttl").exists()
-    code, out, _ = run(capsys, scratch, "link", "suggest", str(FIXTURE), "--format", "json")
+    code, out, _ = run_cli(capsys, scratch.root, "link", "suggest", str(FIXTURE), "--format", "json")
     assert json.loads(out)[0]["item"] == "Q334"
 
 
 def test_accept_appends_a_link_with_its_claim(capsys: pytest.CaptureFixture[str], scratch: Settings) -> None:
-    code, _, err = run(capsys, scratch, "link", "suggest", str(FIXTURE), "--accept", "ipkg:singapore=Q334")
+    code, _, err = run_cli(capsys, scratch.root, "link", "suggest", str(FIXTURE), "--accept", "ipkg:singapore=Q334")
     assert code == EXIT_OK, err
     target = scratch.data_dir / "links" / "suggested.ttl"
     text = target.read_text(encoding="utf-8")
@@ -159,7 +144,7 @@ def test_accept_appends_a_link_with_its_claim(capsys: pytest.CaptureFixture[str]
     source = graph.value(claim, PROV.wasDerivedFrom)
     assert (source, RDF.type, IPKGO.Source) in graph
     # The project still validates, and Singapore is no longer proposed.
-    code, out, _ = run(capsys, scratch, "validate")
+    code, out, _ = run_cli(capsys, scratch.root, "validate")
     assert code == EXIT_OK, out
     assert all(s.local != IPKG.singapore for s in suggest(scratch, FIXTURE))
 
@@ -179,7 +164,7 @@ def test_accepting_a_rejected_or_unknown_pair_fails(capsys: pytest.CaptureFixtur
         choose(rows, ["ipkg:singapore=Q39"])
     with pytest.raises(IpkgError, match="LOCAL=QID"):
         choose(rows, ["singapore"])
-    code, _, err = run(capsys, scratch, "link", "suggest", str(FIXTURE), "--accept", "singapore=Q184")
+    code, _, err = run_cli(capsys, scratch.root, "link", "suggest", str(FIXTURE), "--accept", "singapore=Q184")
     assert code == EXIT_BAD_INPUT and "not a candidate" in err
     assert not (scratch.data_dir / "links" / "suggested.ttl").exists()
 
@@ -272,15 +257,15 @@ def test_dates_agreeing_at_a_coarser_precision_are_not_conflicts(tmp_path: Path,
 
 
 def test_cli_conflicts_formats_and_exit_codes(capsys: pytest.CaptureFixture[str], scratch: Settings) -> None:
-    code, out, _ = run(capsys, scratch, "link", "conflicts")
+    code, out, _ = run_cli(capsys, scratch.root, "link", "conflicts")
     assert code == EXIT_OK and out.startswith("no conflicts")
-    assert run(capsys, scratch, "import", "wikidata", str(FIXTURE))[0] == EXIT_OK
-    code, out, _ = run(capsys, scratch, "link", "conflicts")
+    assert run_cli(capsys, scratch.root, "import", "wikidata", str(FIXTURE))[0] == EXIT_OK
+    code, out, _ = run_cli(capsys, scratch.root, "link", "conflicts")
     assert code == EXIT_OK and "1893" in out and "1967-07-14" in out and "(1 conflict(s))" in out
-    code, out, _ = run(capsys, scratch, "link", "conflicts", "--format", "json")
+    code, out, _ = run_cli(capsys, scratch.root, "link", "conflicts", "--format", "json")
     (row,) = json.loads(out)
     assert (row["localValue"], row["importedValue"], row["status"]) == ("1893", "1967-07-14", "conflict")
-    code, out, _ = run(capsys, scratch, "link", "conflicts", "--format", "tsv")
+    code, out, _ = run_cli(capsys, scratch.root, "link", "conflicts", "--format", "tsv")
     assert out.splitlines()[1].split("\t")[:3] == ["ipkg:wipo", "ipkgo:foundingDate (P571)", "1893"]
     with pytest.raises(SystemExit) as bad:
         main(["--root", str(scratch.root), "link", "conflicts", "--format", "xml"])

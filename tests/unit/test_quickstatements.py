@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,7 @@ from ipkg.config import Settings
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_LINKS
 from ipkg.quickstatements import Command, quickstatements, skipped_summary, time_value
 from ipkg.wikidata import Model
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "wikidata"
+from tests.support import WIKIDATA_PROJECT_DATA, scratch_project
 
 BELARUS_WIPO = (
     "Q184\tP463\tQ177773\tP580\t+1970-04-26T00:00:00Z/11\tS854\t"
@@ -25,18 +22,10 @@ BELARUS_WIPO = (
 )
 
 
-def make_project(target: Path) -> Path:
-    """A scratch project: the repository's ontology and shapes, and the minimal test data set."""
-    for folder in ("ontology", "shapes"):
-        shutil.copytree(ROOT / folder, target / folder)
-    shutil.copytree(FIXTURES / "project" / "data", target / "data")
-    return target
-
-
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """One scratch project for the module (the tests only read it; its build is cached)."""
-    return Settings(root=make_project(tmp_path_factory.mktemp("qs") / "project"))
+    return Settings(root=scratch_project(tmp_path_factory.mktemp("qs") / "project", data_from=WIKIDATA_PROJECT_DATA))
 
 
 def export(settings: Settings):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from ipkg.build import build, load_and_validate
-from ipkg.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED, main
+from ipkg.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED
 from ipkg.config import Settings
 from ipkg.errors import InconsistentData, IpkgError, LoadError, ValidationFailed
 from ipkg.load import parse_files, rdf_files
@@ -30,11 +30,10 @@ from ipkg.wikidata import (
     read_wikidata,
     time_literal,
 )
+from tests.support import REPO, WIKIDATA_FIXTURES, WIKIDATA_PROJECT_DATA, run_cli, scratch_project
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "wikidata"
-FIXTURE = FIXTURES / "belarus-wipo.ttl"
-BROKEN = FIXTURES / "broken.ttl"
+FIXTURE = WIKIDATA_FIXTURES / "belarus-wipo.ttl"
+BROKEN = WIKIDATA_FIXTURES / "broken.ttl"
 
 PREFIXES = """\
 PREFIX p: <http://www.wikidata.org/prop/>
@@ -54,24 +53,18 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 
 
-def make_project(target: Path, data: Path = FIXTURES / "project" / "data") -> Path:
-    """A scratch project: the repository's ontology and shapes, and ``data``."""
-    for folder in ("ontology", "shapes"):
-        shutil.copytree(ROOT / folder, target / folder)
-    shutil.copytree(data, target / "data")
-    return target
-
-
 @pytest.fixture
 def scratch(tmp_path: Path) -> Settings:
-    return Settings(root=make_project(tmp_path / "project"), state_dir=tmp_path / "state")
+    root = scratch_project(tmp_path / "project", data_from=WIKIDATA_PROJECT_DATA)
+    return Settings(root=root, state_dir=tmp_path / "state")
 
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Graph]:
     """The fixture imported once into a scratch project: its settings and the written graph."""
     base = tmp_path_factory.mktemp("imported")
-    settings = Settings(root=make_project(base / "project"), state_dir=base / "state")
+    root = scratch_project(base / "project", data_from=WIKIDATA_PROJECT_DATA)
+    settings = Settings(root=root, state_dir=base / "state")
     report = import_wikidata(settings, FIXTURE)
     assert report.written is not None
     return settings, parse_files([report.written])
@@ -92,7 +85,7 @@ def snippet(tmp_path: Path, name: str, body: str) -> Path:
 
 
 def test_alignment_is_read_from_the_ontology() -> None:
-    model = Model.from_ontology(parse_files(rdf_files(ROOT / "ontology")))
+    model = Model.from_ontology(parse_files(rdf_files(REPO / "ontology")))
     assert model.properties["P463"] == IPKGO.memberOf
     assert model.properties["P571"] == IPKGO.foundingDate
     assert model.properties["P580"] == IPKGO.startDate
@@ -359,32 +352,26 @@ def test_result_violating_the_shapes_is_rejected(tmp_path: Path, scratch: Settin
 # --- the command line -----------------------------------------------------------------------------
 
 
-def run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--root", str(root), "-q", *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_cli_import_list_remove(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    code, out, _ = run(capsys, root, "import", "wikidata", str(FIXTURE))
+    root = scratch_project(tmp_path / "project", data_from=WIKIDATA_PROJECT_DATA)
+    code, out, _ = run_cli(capsys, root, "import", "wikidata", str(FIXTURE))
     assert code == EXIT_OK
     assert "statements mapped: 9" in out and "P571 founding date" in out
     assert (root / "var" / "external" / "belarus-wipo.nt").exists()
-    code, out, _ = run(capsys, root, "import", "list")
+    code, out, _ = run_cli(capsys, root, "import", "list")
     assert code == EXIT_OK and "belarus-wipo" in out
-    code, out, _ = run(capsys, root, "import", "remove", "belarus-wipo")
+    code, out, _ = run_cli(capsys, root, "import", "remove", "belarus-wipo")
     assert code == EXIT_OK and not (root / "var" / "external" / "belarus-wipo.nt").exists()
-    code, _, err = run(capsys, root, "import", "remove", "belarus-wipo")
+    code, _, err = run_cli(capsys, root, "import", "remove", "belarus-wipo")
     assert code == EXIT_BAD_INPUT and "no imported graph" in err
 
 
 def test_cli_errors_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    code, out, err = run(capsys, root, "import", "wikidata", str(BROKEN))
+    root = scratch_project(tmp_path / "project", data_from=WIKIDATA_PROJECT_DATA)
+    code, out, err = run_cli(capsys, root, "import", "wikidata", str(BROKEN))
     assert code == EXIT_BAD_INPUT and out == "" and "broken.ttl:10:1" in err
     clash = snippet(tmp_path, "clash.ttl", 'wd:Q177773 rdfs:label "WIPO"@en ; wdt:P31 wd:Q5 .\n')
-    code, out, err = run(capsys, root, "import", "wikidata", str(clash))
+    code, out, err = run_cli(capsys, root, "import", "wikidata", str(clash))
     assert code == EXIT_REJECTED and "disjoint" in err
     assert not (root / "var" / "external").exists() or not list((root / "var" / "external").iterdir())
 
@@ -392,7 +379,7 @@ def test_cli_errors_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 @pytest.mark.slow
 def test_import_into_the_shipped_project(tmp_path: Path) -> None:
     """The fixture validates and reasons with the shipped data (import_wikidata runs both before writing)."""
-    root = make_project(tmp_path / "project", ROOT / "data")
+    root = scratch_project(tmp_path / "project", data_from=REPO / "data")
     settings = Settings(root=root, state_dir=tmp_path / "state")
     _, report = load_and_validate(settings)
     if not report.conforms:  # pragma: no cover - only while the shipped data is being edited
