@@ -7,6 +7,7 @@ thrown away whole, so nothing half-loaded is ever used.
 from __future__ import annotations
 
 import json
+import re
 import xml.sax
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -141,6 +142,9 @@ def parse_text(
         if line is None and format in LINE_FORMATS:
             line, column = _failing_line(text, format, message)
         raise LoadError(source, message, line=line, column=column) from exc
+    for node in _terms(scratch):
+        if isinstance(node, URIRef) and not is_valid_iri(node):
+            raise LoadError(source, f"invalid IRI <{node}>: an IRI has a scheme and no spaces or <>\"{{}}|^`\\")
     target = Graph() if into is None else into
     if isinstance(scratch, Dataset):
         keep_names = isinstance(target, Dataset)
@@ -150,6 +154,20 @@ def parse_text(
         for triple in scratch.triples((None, None, None)):
             target.add(triple)
     return target
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
+
+
+def is_valid_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (RFC 3987: a scheme, none of the characters IRIs exclude)."""
+    return _IRI.fullmatch(text) is not None
+
+
+def _terms(graph: Graph) -> Iterable[object]:
+    quads = graph.quads((None, None, None, None)) if isinstance(graph, Dataset) else graph.triples((None, None, None))
+    for statement in quads:
+        yield from statement
 
 
 def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from rdflib import Graph, URIRef
 
 from ipkg.errors import Forbidden, NotFound
-from ipkg.load import parse_text
+from ipkg.load import is_valid_iri, parse_text
 from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
 from ipkg.serve.negotiation import GRAPH_TYPES, negotiate
 from ipkg.serve.protocol import ProtocolError, UnsupportedMediaType
@@ -79,6 +79,10 @@ def _target() -> URIRef | None:
     if default and graphs or len(graphs) > 1:
         raise ProtocolError("give exactly one of 'graph=<iri>' or 'default'")
     if graphs:
+        if not is_valid_iri(graphs[0]):
+            raise ProtocolError(
+                f"parameter 'graph': {graphs[0]!r} is not an absolute IRI (a scheme, no spaces or <>\"{{}}|^`\\)"
+            )
         return URIRef(graphs[0])
     if default:
         return None

@@ -13,34 +13,30 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.plugins.sparql import update as sparql_update
-from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.plugins.sparql.sparql import FrozenBindings, Query, QueryContext, Update
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
-from rdflib.term import Node
 
 import ipkg.federation  # noqa: F401 - installs the SERVICE evaluator
 from ipkg.build import KnowledgeGraph, assemble
 from ipkg.deadline import DeadlineMemory, deadline
 from ipkg.errors import Forbidden, IpkgError
+from ipkg.export import serialize_graph
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from ipkg.query import prepare_query, prepare_update
+from ipkg.query import prepare_query
 from ipkg.store.base import DatasetSpec, UpdateOutcome, materialize
+from ipkg.store.changes import Change, GraphChange, UpdateChange, apply_change, from_json, to_json
 from ipkg.store.guard import check_remote
 
 log = logging.getLogger("ipkg.store")
-
-Triple = tuple[Node, Node, Node]
 
 VIEW_CACHE_SIZE = 16
 
@@ -55,8 +51,7 @@ class MemoryStore:
         journal: Path | None = None,
         service_allowlist: tuple[str, ...] = (),
     ) -> None:
-        self._kg = kg
-        self._generation = 0
+        self._snapshot: tuple[KnowledgeGraph, int] = (kg, 0)
         self._write_lock = threading.Lock()
         self._views: OrderedDict[tuple[int, DatasetSpec], Dataset] = OrderedDict()
         self._views_lock = threading.Lock()
@@ -68,12 +63,12 @@ class MemoryStore:
     @property
     def knowledge_graph(self) -> KnowledgeGraph:
         """The current committed snapshot."""
-        return self._kg
+        return self._snapshot[0]
 
     @property
     def generation(self) -> int:
         """Number of changes committed since start (journal replay counts as one)."""
-        return self._generation
+        return self._snapshot[1]
 
     # -- reads ---------------------------------------------------------------
 
@@ -106,14 +101,14 @@ class MemoryStore:
             )
         if clause:
             prepared = _without_dataset_clause(prepared)
-        kg, generation = self._kg, self._generation
+        kg, generation = self._snapshot  # one read: the data and its generation always match
         target = self._view(kg, generation, dataset)
         with deadline(timeout):
             return materialize(target.query(prepared, base=base), max_rows)
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:
         """A copy of one graph; ``None`` is the default graph (the union of all)."""
-        kg = self._kg
+        kg = self.knowledge_graph
         source: Graph
         if iri is None:
             source = kg.dataset
@@ -129,7 +124,7 @@ class MemoryStore:
 
     def graph_sizes(self) -> dict[URIRef, int]:
         """Triples per non-empty named graph, sorted by IRI."""
-        graphs = self._kg.dataset.graphs()
+        graphs = self.knowledge_graph.dataset.graphs()
         return {
             URIRef(str(g.identifier)): len(g)
             for g in sorted(graphs, key=lambda g: str(g.identifier))
@@ -173,50 +168,44 @@ class MemoryStore:
             QuerySyntaxError, Forbidden, ProtocolConflict, ValidationFailed,
             InconsistentData, QueryTimeout.
         """
-        change = Change(text, base, using_graphs, using_named_graphs)
+        change = UpdateChange(text, base, using_graphs, using_named_graphs)
         check_remote(change.prepare().algebra, self._allowlist)
         return self._commit(change, timeout)
 
     def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
-        """Graph Store Protocol writes, expressed as an update so they journal the same way."""
-        target = "DEFAULT" if iri is None or iri == GRAPH_FACTS else f"GRAPH <{iri}>"
-        parts = [] if merge else [f"DROP SILENT {target}"]
-        if graph is not None and len(graph):
-            body = graph.serialize(format="nt")
-            inner = body if iri is None or iri == GRAPH_FACTS else f"GRAPH <{iri}> {{\n{body}}}"
-            parts.append(f"INSERT DATA {{\n{inner}}}")
-        if not parts:
-            return UpdateOutcome(0, 0, self._generation)
-        return self._commit(Change(" ;\n".join(parts)), None)
+        """Graph Store Protocol writes: replace, merge into or (``graph=None``) empty one graph."""
+        if merge and (graph is None or not len(graph)):
+            return UpdateOutcome(0, 0, self.generation)
+        body = "" if graph is None else serialize_graph(graph, "ntriples").decode("utf-8")
+        return self._commit(GraphChange(None if iri is None else str(iri), body, merge), None)
 
     def _commit(self, change: Change, timeout: float | None) -> UpdateOutcome:
         with self._write_lock:
-            old = self._kg
+            old, generation = self._snapshot
             kg = self._apply(old, [change], timeout)
             before = _asserted_triples(old)
             after = _asserted_triples(kg)
             if self._journal is not None:
                 self._append_journal(change)
-            self._kg = kg
-            self._generation += 1
-            outcome = UpdateOutcome(len(after - before), len(before - after), self._generation)
+            self._snapshot = (kg, generation + 1)
+            outcome = UpdateOutcome(len(after - before), len(before - after), generation + 1)
         log.info("update %s", outcome.summary())
         return outcome
 
     def _apply(self, kg: KnowledgeGraph, changes: list[Change], timeout: float | None) -> KnowledgeGraph:
         scratch = Dataset(store=DeadlineMemory(), default_union=False)
         for graph in kg.dataset.graphs():
-            if graph.identifier == GRAPH_INFERRED or not len(graph):
+            if graph.identifier == GRAPH_INFERRED or not len(graph) or not is_named_graph(graph.identifier):
                 continue
-            target = scratch.default_graph if graph.identifier == GRAPH_FACTS else scratch.graph(graph.identifier)
+            target = scratch.graph(graph.identifier)
             for triple in graph:
                 target.add(triple)
         with deadline(timeout):
             for change in changes:
-                _eval_update(scratch, change.prepare())
+                apply_change(scratch, change)
         if len(scratch.graph(GRAPH_INFERRED)):
             raise Forbidden(f"<{GRAPH_INFERRED}> is computed by the reasoner and cannot be written")
-        asserted: dict[URIRef, Graph] = {GRAPH_FACTS: scratch.default_graph}
+        asserted: dict[URIRef, Graph] = {GRAPH_FACTS: scratch.graph(GRAPH_FACTS)}
         for graph in scratch.graphs():
             identifier = graph.identifier
             special = identifier in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS)
@@ -229,10 +218,11 @@ class MemoryStore:
     def _append_journal(self, change: Change) -> None:
         assert self._journal is not None
         self._journal.parent.mkdir(parents=True, exist_ok=True)
-        entry = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **asdict(change)})
+        entry = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **to_json(change)})
         with self._journal.open("a", encoding="utf-8") as handle:
             handle.write(entry + "\n")
             handle.flush()
+            os.fsync(handle.fileno())  # acknowledged means on disk
 
     def _replay(self, journal: Path) -> None:
         changes = []
@@ -240,151 +230,13 @@ class MemoryStore:
             if not line.strip():
                 continue
             try:
-                entry = json.loads(line)
-                changes.append(
-                    Change(
-                        str(entry["update"]),
-                        entry.get("base"),
-                        tuple(entry.get("using_graphs", ())),
-                        tuple(entry.get("using_named_graphs", ())),
-                    )
-                )
+                changes.append(from_json(json.loads(line)))
             except (ValueError, KeyError, TypeError) as exc:
                 raise IpkgError(f"{journal}:{number}: corrupt journal entry ({exc})") from exc
         if changes:
             log.info("replaying %d committed update(s) from %s", len(changes), journal)
-            self._kg = self._apply(self._kg, changes, None)
-            self._generation += 1
-
-
-class ProtocolConflict(IpkgError):
-    """using-graph-uri / using-named-graph-uri together with USING or WITH (Protocol §2.2.3)."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One committed (or attempted) update: what the journal records and replays."""
-
-    update: str
-    base: str | None = None
-    using_graphs: tuple[str, ...] = ()
-    using_named_graphs: tuple[str, ...] = ()
-
-    def prepare(self) -> Update:
-        """Parse the update and apply the protocol's USING graphs to its DELETE/INSERT operations.
-
-        Raises:
-            QuerySyntaxError: the text does not parse.
-            ProtocolConflict: protocol USING graphs and USING/WITH in the text.
-        """
-        prepared = prepare_update(self.update, self.base)
-        if not (self.using_graphs or self.using_named_graphs):
-            return prepared
-        clauses = [CompValue("UsingClause", default=URIRef(g)) for g in self.using_graphs]
-        clauses += [CompValue("UsingClause", named=URIRef(g)) for g in self.using_named_graphs]
-        for operation in prepared.algebra:
-            if operation.name != "Modify":
-                continue
-            if operation.using or operation.withClause:  # not .get: see MemoryStore.query
-                raise ProtocolConflict(
-                    "using-graph-uri/using-named-graph-uri cannot be combined with USING or WITH in the update"
-                )
-            operation["using"] = clauses
-        return prepared
-
-
-def _eval_modify(ctx: QueryContext, operation: CompValue) -> None:
-    """DELETE/INSERT … WHERE, with the dataset of the WHERE clause as USING / USING NAMED say (Update §3.1.3).
-
-    rdflib would fetch USING graphs from the web (ipkg turns that off), and then
-    leaves every named graph visible to ``GRAPH ?g`` whatever USING NAMED lists.
-    Here the WHERE clause runs over a view holding exactly the listed graphs
-    (one ipkg does not hold is empty; the facts graph is the update's default
-    graph), and the templates are applied to the real dataset afterwards: all
-    deletions, then all insertions, in the WITH graph or the default graph.
-    """
-    if not operation.using:
-        sparql_update.evalModify(ctx, operation)
-        return
-    dataset = ctx.dataset
-    assert isinstance(dataset, Dataset) and ctx.graph is not None  # _eval_update sets both
-    existing: dict[Node, Graph] = {g.identifier: g for g in dataset.graphs()}
-    existing[GRAPH_FACTS] = dataset.default_graph
-    view = Dataset(store=DeadlineMemory(), default_union=False)
-    for clause in operation.using:
-        iri = URIRef(clause.default if clause.default is not None else clause.named)
-        target = view.default_graph if clause.default is not None else view.graph(iri)
-        for copied in existing.get(iri, Graph()):
-            target.add(copied)
-    where = QueryContext(view, initBindings={})
-    where.graph = view.default_graph
-    where.prologue = ctx.prologue
-    solutions = list(evalPart(where, operation.where))
-    default = _update_graph(dataset, operation.withClause) if operation.withClause is not None else ctx.graph
-    for template, apply in ((operation.delete, Graph.remove), (operation.insert, Graph.add)):
-        if not template:
-            continue
-        for solution in solutions:
-            for triple in _instantiate(template.triples or (), solution):
-                apply(default, triple)
-            for name, quads in (template.quads or {}).items():
-                graph_iri = solution.get(name)
-                if not isinstance(graph_iri, URIRef):  # unbound, or not an IRI: no graph to write
-                    continue
-                for triple in _instantiate(quads, solution):
-                    apply(_update_graph(dataset, graph_iri), triple)
-
-
-def _update_graph(dataset: Dataset, iri: URIRef) -> Graph:
-    """The graph an update writes for ``iri``: the facts graph is the update's default graph."""
-    return dataset.default_graph if iri == GRAPH_FACTS else dataset.graph(iri)
-
-
-def _instantiate(template: Iterable[tuple[Node, Node, Node]], solution: FrozenBindings) -> Iterator[Triple]:
-    """The triples of a template under one solution; fresh blank nodes per solution, unbound ones skipped."""
-    fresh: dict[Node, BNode] = {}
-
-    def term(node: Node) -> Node | None:
-        if isinstance(node, BNode):
-            return fresh.setdefault(node, BNode())
-        value: Node | None = solution.get(node)
-        return value
-
-    for s, p, o in template:
-        subject, predicate, object_ = term(s), term(p), term(o)
-        if subject is not None and predicate is not None and object_ is not None:
-            yield subject, predicate, object_
-
-
-_UPDATE_OPERATIONS = {
-    "Load": sparql_update.evalLoad,
-    "Clear": sparql_update.evalClear,
-    "Drop": sparql_update.evalDrop,
-    "Create": sparql_update.evalCreate,
-    "Add": sparql_update.evalAdd,
-    "Move": sparql_update.evalMove,
-    "Copy": sparql_update.evalCopy,
-    "InsertData": sparql_update.evalInsertData,
-    "DeleteData": sparql_update.evalDeleteData,
-    "DeleteWhere": sparql_update.evalDeleteWhere,
-    "Modify": _eval_modify,
-}
-
-
-def _eval_update(dataset: Dataset, update: Update) -> None:
-    """rdflib's ``evalUpdate``, with the dataset's own default graph as the update's default graph.
-
-    rdflib makes the default graph of an update the union of all graphs when
-    its process-wide ``SPARQL_DEFAULT_GRAPH_UNION`` flag is on (it is, for
-    queries), and then cannot insert into it; SPARQL Update §3 wants the
-    default graph itself. The operations are applied in order and the first
-    failure aborts the request (§3: "MUST abort the sequence").
-    """
-    for operation in update.algebra:
-        ctx = QueryContext(dataset, initBindings={})  # rdflib's evaluation needs a mapping (BIND, VALUES)
-        ctx.graph = dataset.default_graph
-        ctx.prologue = operation.prologue
-        _UPDATE_OPERATIONS[operation.name](ctx, operation)
+            kg, generation = self._snapshot
+            self._snapshot = (self._apply(kg, changes, None), generation + 1)
 
 
 def _without_dataset_clause(query: Query) -> Query:
