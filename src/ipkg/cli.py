@@ -23,6 +23,7 @@ from ipkg.errors import ConfigError, InconsistentData, IpkgError, ValidationFail
 from ipkg.export import FORMATS, GRAPH_SELECTIONS, format_turtle, select_graphs, serialize
 from ipkg.load import parse_text
 from ipkg.query import RESULT_FORMATS, format_result, run_query
+from ipkg.store import MemoryStore
 
 EXIT_OK, EXIT_REJECTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -182,7 +183,9 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
     prepare_query(text)  # report a syntax error before the (slower) build
     kg = _build(settings, args)
-    result = run_query(kg.dataset, text)
+    # Through the store, like the server: the SERVICE/LOAD allow-list, the time limit, federation.
+    store = MemoryStore(kg, service_allowlist=settings.service_allowlist)
+    result = store.query(text, timeout=settings.query_timeout)
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         assert result.graph is not None
         sys.stdout.buffer.write(serialize([result.graph], "turtle"))

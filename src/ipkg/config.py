@@ -47,6 +47,9 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     """Largest accepted request body in bytes."""
 
+    max_query_bytes: int = 64 * 1024
+    """Largest accepted SPARQL query text in bytes (parsing is not bounded by the timeout)."""
+
     update_token: str | None = None
     """Bearer token that enables SPARQL Update and Graph Store writes (unset: read-only)."""
 
@@ -164,18 +167,25 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
     text = str(hint)
     try:
         if "Path" in text:
-            return None if value in (None, "") else Path(value)
+            if value in (None, ""):
+                if "None" not in text:
+                    raise ValueError("must not be empty")
+                return None
+            return Path(value)
         if "tuple" in text:
             if isinstance(value, str):
                 return tuple(v.strip() for v in value.split(",") if v.strip())
             return tuple(str(v) for v in value)
         if hint is int or text == "int":
-            return int(value)
+            whole = int(value)
+            if whole < (0 if name == "port" else 1):
+                raise ValueError("must be positive" if name != "port" else "must not be negative")
+            return whole
         if hint is float or text == "float":
-            number = float(value)
-            if number <= 0:
+            seconds = float(value)
+            if seconds <= 0:
                 raise ValueError("must be positive")
-            return number
+            return seconds
         if "str" in text:
             return None if value in (None, "") and "None" in text else str(value)
     except (TypeError, ValueError) as exc:

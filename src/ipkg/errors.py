@@ -87,6 +87,20 @@ class QuerySyntaxError(IpkgError):
         super().__init__(f"SPARQL syntax error: {where}{message}")
 
 
+class QueryEvaluationError(IpkgError):
+    """A well-formed query whose evaluation failed on the data (a type error, an impossible LIMIT …)."""
+
+    hint = "check the functions and operators of the query against the types of the values they get"
+
+
+class QueryTooLarge(IpkgError):
+    """A query text longer than the configured maximum."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.hint = "send a shorter query, or raise the max_query_bytes setting"
+        super().__init__(f"the query is {size} bytes; at most {limit} are accepted (max_query_bytes)")
+
+
 class QueryTimeout(IpkgError):
     """A query ran past its time limit and was stopped."""
 

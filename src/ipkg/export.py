@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from ipkg import jsonld
 from ipkg.errors import IpkgError
 from ipkg.namespaces import (
-    GRAPH_BASE,
     GRAPH_EXTERNAL,
     GRAPH_FACTS,
     GRAPH_INFERRED,
@@ -52,22 +52,27 @@ FORMATS: dict[str, RdfFormat] = {
 """Every export format by name (the names the CLI and ``format=`` accept)."""
 
 GRAPH_SELECTIONS = ("all", "asserted", "inferred", "ontology", "facts", "links", "external")
-"""Which named graphs an export takes: ``asserted`` is everything but the inferred graph."""
+"""Which named graphs an export takes: ``all`` is every named graph (also ones clients wrote),
+``asserted`` everything but the inferred graph."""
 
 
 def select_graphs(dataset: Dataset, which: str) -> list[Graph]:
     """The named graphs of ``dataset`` that ``which`` (one of GRAPH_SELECTIONS) names, sorted by IRI."""
     if which not in GRAPH_SELECTIONS:
         raise IpkgError(f"unknown graph selection {which!r}; use one of {', '.join(GRAPH_SELECTIONS)}")
-    named = {URIRef(str(g.identifier)): g for g in dataset.graphs() if isinstance(g.identifier, URIRef)}
+    named = {
+        URIRef(str(g.identifier)): g
+        for g in dataset.graphs()
+        if isinstance(g.identifier, URIRef) and g.identifier != DATASET_DEFAULT_GRAPH_ID
+    }
     tests: dict[str, Callable[[URIRef], bool]] = {
         "ontology": lambda i: i == GRAPH_ONTOLOGY,
         "facts": lambda i: i == GRAPH_FACTS,
         "links": lambda i: i == GRAPH_LINKS,
         "inferred": lambda i: i == GRAPH_INFERRED,
         "external": lambda i: str(i).startswith(GRAPH_EXTERNAL),
-        "asserted": lambda i: str(i).startswith(GRAPH_BASE) and i != GRAPH_INFERRED,
-        "all": lambda i: str(i).startswith(GRAPH_BASE),
+        "asserted": lambda i: i != GRAPH_INFERRED,
+        "all": lambda i: True,
     }
     wanted = tests[which]
     return [named[i] for i in sorted(named) if wanted(i) and len(named[i])]

@@ -144,7 +144,7 @@ def parse_text(
         raise LoadError(source, message, line=line, column=column) from exc
     for node in _terms(scratch):
         if isinstance(node, URIRef) and not is_valid_iri(node):
-            raise LoadError(source, f"invalid IRI <{node}>: an IRI has a scheme and no spaces or <>\"{{}}|^`\\")
+            raise LoadError(source, f'invalid IRI <{node}>: an IRI has a scheme and no spaces or <>"{{}}|^`\\')
     target = Graph() if into is None else into
     if isinstance(scratch, Dataset):
         keep_names = isinstance(target, Dataset)

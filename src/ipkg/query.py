@@ -36,13 +36,27 @@ RESULT_FORMATS = ("table", "json", "xml", "csv", "tsv")
 """Formats of SELECT/ASK results on the command line."""
 
 
-@lru_cache(maxsize=512)
+CACHED_TEXT_LIMIT = 16 * 1024
+"""Longer query texts are parsed every time: the caches must not hold megabytes per entry."""
+
+
 def prepare_query(text: str, base: str | None = None) -> Query:
-    """Parse and translate a query once; later calls with the same text reuse it.
+    """Parse and translate a query once; later calls with the same (short) text reuse it.
 
     Raises:
         QuerySyntaxError: the text is not a SPARQL 1.1 query (with line and column).
     """
+    if len(text) <= CACHED_TEXT_LIMIT:
+        return _prepare_query_cached(text, base)
+    return _prepare_query(text, base)
+
+
+@lru_cache(maxsize=512)
+def _prepare_query_cached(text: str, base: str | None) -> Query:
+    return _prepare_query(text, base)
+
+
+def _prepare_query(text: str, base: str | None) -> Query:
     try:
         return translateQuery(parseQuery(text), base=base, initNs=_INIT_NS)
     except ParseBaseException as exc:
@@ -193,10 +207,13 @@ class CachingProcessor(SPARQLProcessor):
         query = strOrQuery
         if isinstance(query, str):
             namespaces = tuple(sorted((k, str(v)) for k, v in (initNs or {}).items()))
-            query = _translate_cached(query, base, namespaces)
+            translate = _translate_cached if len(query) <= CACHED_TEXT_LIMIT else _translate
+            query = translate(query, base, namespaces)
         return evalQuery(self.graph, query, dict(initBindings or {}), base)
 
 
-@lru_cache(maxsize=1024)
-def _translate_cached(text: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Query:
+def _translate(text: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Query:
     return translateQuery(parseQuery(text), base=base, initNs=dict(namespaces))
+
+
+_translate_cached = lru_cache(maxsize=1024)(_translate)

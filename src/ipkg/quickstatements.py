@@ -153,8 +153,23 @@ class Exporter:
         if shown is None:
             self.skipped[self._why_not(value)] += 1
             return
+        if self._contested(subject, prop, value):
+            self.skipped["contested: a claim for this value conflicts with another source"] += 1
+            return
         urls = self._claim_sources(subject, prop, value) or self._entity_sources(subject, value)
         self._emit(self.qids[subject], pid, shown, (), urls)
+
+    def _contested(self, subject: Node, prop: URIRef, value: Node) -> bool:
+        """Whether a claim for this very value is marked ``ipkgo:conflictsWith`` another: not for Wikidata."""
+        for claim in self.both.subjects(IPKGO.claimSubject, subject):
+            if self.both.value(claim, IPKGO.claimProperty) != prop:
+                continue
+            claimed = any(_same_value(v, value) for v in self.both.objects(claim, IPKGO.claimValue))
+            if claimed and (claim, IPKGO.conflictsWith, None) in self.both:
+                return True
+            if claimed and (None, IPKGO.conflictsWith, claim) in self.both:
+                return True
+        return False
 
     def _emit(
         self, subject: str, pid: str, value: str, qualifiers: tuple[tuple[str, str], ...], urls: list[str] | str

@@ -17,6 +17,7 @@ from typing import Any
 
 import regex
 from rdflib.plugins.sparql import operators
+from rdflib.plugins.sparql.sparql import SPARQLError
 
 from ipkg.deadline import remaining
 from ipkg.errors import QueryTimeout
@@ -36,6 +37,8 @@ def _timed(call: Any, *args: Any, **kwargs: Any) -> Any:
         return call(*args, timeout=budget, concurrent=True, **kwargs)
     except TimeoutError as exc:
         raise QueryTimeout(round(budget, 3)) from exc
+    except (regex.error, IndexError) as exc:  # a bad pattern or group reference: an expression error (§17.3)
+        raise SPARQLError(f"invalid regular expression: {exc}") from exc
 
 
 def search(pattern: str, string: str, flags: int = 0) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -255,3 +256,23 @@ def test_jsonld_framed_on_the_entity(client) -> None:  # type: ignore[no-untyped
     document = json.loads(response.data)
     assert document["id"] == "ipkg:belarus"
     assert document["@context"].endswith("/context.jsonld")
+
+
+def test_only_http_source_urls_become_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A source URL such as javascript:… is shown as text, never as a link (stored XSS)."""
+    from ipkg.config import Settings
+    from ipkg.serve import create_app
+    from tests.support import scratch_project
+
+    project = Path(__file__).resolve().parent / "project"
+    root = scratch_project(tmp_path, data_from=project / "data")
+    sample = root / "data" / "sample.ttl"
+    text = sample.read_text(encoding="utf-8")
+    start = text.index('ipkgo:url "') + len('ipkgo:url "')
+    end = text.index('"', start)
+    sample.write_text(text[:start] + "javascript:alert(document.domain)" + text[end:], encoding="utf-8")
+    client = create_app(Settings(root=root, state_dir=tmp_path / "var")).test_client()
+    page = client.get("/id/john-sandage", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert b"original page" not in page.data
+    assert b'href="javascript:' not in page.data

@@ -145,3 +145,14 @@ def test_serve_accepts_config_after_the_command(tmp_path: Path) -> None:
     args = _parser().parse_args(["serve", "--config", str(config)])
     assert args.config == config
     assert _parser().parse_args(["--config", str(config), "serve"]).config == config
+
+
+def test_query_service_is_refused_without_a_connection(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
+    """The CLI goes through the same SERVICE allow-list as the server."""
+    from tests.support import ConnectionTrap
+
+    with ConnectionTrap() as trap:
+        code, _, err = run_cli(capsys, project, "query", f"SELECT * {{ SERVICE <{trap.base}/sparql> {{ ?s ?p ?o }} }}")
+        assert code == EXIT_BAD_INPUT
+        assert "not allowed" in err
+        assert trap.count() == 0

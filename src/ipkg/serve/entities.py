@@ -622,7 +622,7 @@ class EntityPage:
                     self.labels.term(node),
                     None if quote is None else str(quote),
                     None if source is None else self.labels.term(source),
-                    None if url is None else str(url),
+                    str(url) if url is not None and str(url).startswith(("http://", "https://")) else None,
                     where,
                 )
             )

@@ -22,8 +22,10 @@ from ipkg.errors import (
     IpkgError,
     LoadError,
     NotFound,
+    QueryEvaluationError,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooLarge,
     RemoteServiceError,
     ResultTooLarge,
     ValidationFailed,
@@ -40,6 +42,8 @@ class Unauthorized(IpkgError):
 
 STATUS: tuple[tuple[type[IpkgError], int, str], ...] = (
     (QuerySyntaxError, 400, "syntax-error"),
+    (QueryEvaluationError, 400, "evaluation-error"),
+    (QueryTooLarge, 413, "query-too-large"),
     (LoadError, 400, "bad-rdf"),
     (ProtocolError, 400, "bad-request"),
     (BadFormatParameter, 400, "bad-request"),

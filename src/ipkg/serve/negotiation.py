@@ -127,13 +127,27 @@ def negotiate(offered: dict[str, str], accept: str | None, formats: Sequence[str
                 f"parameter 'format': unknown value {formats[0]!r}; use one of {', '.join(sorted(ALIASES))}"
             )
         raise NotAcceptable(", ".join(formats), _primary(canonical, offered))
-    header: MIMEAccept = parse_accept_header(accept or "*/*", MIMEAccept)
+    header: MIMEAccept = parse_accept_header(_without_parameters(accept or "*/*"), MIMEAccept)
     if not header:
         return Choice(canonical[0], offered[canonical[0]])
     best = header.best_match(canonical)
     if best is None:
         raise NotAcceptable(accept or "", _primary(canonical, offered))
     return Choice(best, offered[best])
+
+
+def _without_parameters(accept: str) -> str:
+    """An Accept header with media-type parameters other than ``q`` removed.
+
+    ``text/csv; charset=utf-8`` must match the offered ``text/csv``; werkzeug
+    would require the parameters to match too.
+    """
+    ranges = []
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = [p for p in params if p.replace(" ", "").lower().startswith("q=")]
+        ranges.append(";".join([media, *quality]))
+    return ",".join(ranges)
 
 
 def _primary(canonical: list[str], offered: dict[str, str]) -> list[str]:

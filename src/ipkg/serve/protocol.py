@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from ipkg.errors import IpkgError
+from ipkg.errors import IpkgError, QueryTooLarge
 from ipkg.store.base import DatasetSpec, graph_iris
 
 
@@ -70,10 +70,12 @@ def parse_request(
     body: bytes,
     *,
     max_timeout: float,
+    max_query_bytes: int | None = None,
 ) -> QueryRequest | UpdateRequest | NoOperation:
     """Turn one HTTP request into a protocol operation.
 
     Raises:
+        QueryTooLarge: the query text is longer than ``max_query_bytes``.
         ProtocolError: a missing, repeated or conflicting parameter; a bad value.
         UnsupportedMediaType: a body type or charset the operation does not take.
     """
@@ -125,6 +127,9 @@ def parse_request(
             raise ProtocolError("missing parameter 'query' (or 'update')")
         return NoOperation(formats=formats)
     _forbid(values, ("using-graph-uri", "using-named-graph-uri"), "query")
+    size = len(queries[0].encode("utf-8"))
+    if max_query_bytes is not None and size > max_query_bytes:
+        raise QueryTooLarge(size, max_query_bytes)
     return QueryRequest(
         query=queries[0],
         dataset=DatasetSpec(

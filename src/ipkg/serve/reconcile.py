@@ -71,7 +71,7 @@ BATCH_SIZE = 50
 """Announced as ``batch_size``; a batch of more than ``MAX_BATCH`` queries is refused."""
 MAX_BATCH = 500
 PREVIEW_SIZE = (400, 140)
-CALLBACK = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$.]*$")
+CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]*")
 MAX_CALLBACK = 128
 QUERY_FIELDS = frozenset({"query", "type", "limit", "properties", "type_strict"})
 DRAFT_FIELDS = frozenset({"type", "limit", "conditions", "lang", "dir"})
@@ -114,6 +114,8 @@ def parse_json(text: str, parameter: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise ProtocolError(f"parameter {parameter!r} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(f"parameter {parameter!r} is nested too deeply") from None
 
 
 def parse_batch(batch: Any, idx: Index) -> list[Query]:
@@ -299,7 +301,7 @@ def _reply(payload: Any) -> Response:
     callback = _param("callback")
     if callback is None:
         return Response(body + "\n", content_type="application/json; charset=utf-8")
-    if len(callback) > MAX_CALLBACK or not CALLBACK.match(callback):
+    if len(callback) > MAX_CALLBACK or not CALLBACK.fullmatch(callback):
         raise ProtocolError(
             f"parameter 'callback': {callback[:40]!r} is not a JavaScript identifier "
             "(letters, digits, '_', '$' and '.', not starting with a digit)"
@@ -392,7 +394,11 @@ def match() -> Response:
 def _json_body() -> Any:
     if request.method != "POST" or request.mimetype != "application/json":
         return None
-    return parse_json(request.get_data(as_text=True), "request body")
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"the request body is not valid UTF-8 (byte {exc.start})") from None
+    return parse_json(text, "request body")
 
 
 def _run(idx: Index, queries: list[Query]) -> list[list[Scored]]:
@@ -590,10 +596,12 @@ def extend(idx: Index, query: Any) -> dict[str, Any]:
     meta, columns = [], []
     for number, prop in enumerate(query["properties"]):
         predicate = resolve_property(prop["id"], idx, f"extend: properties[{number}]")
-        limit = (prop.get("settings") or {}).get("limit", 0)
+        settings = prop.get("settings") or {}
         try:
-            limit = int(limit)
-        except (TypeError, ValueError):
+            if not isinstance(settings, dict):
+                raise TypeError("settings must be an object")
+            limit = int(settings.get("limit", 0))
+        except (TypeError, ValueError, OverflowError):
             raise ProtocolError(f"extend: properties[{number}]: setting 'limit' must be a number") from None
         term = idx.properties.get(predicate)
         meta.append({"id": prop["id"], "name": term.name if term else short_id(predicate)})

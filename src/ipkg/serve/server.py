@@ -23,6 +23,7 @@ def run(settings: Settings) -> None:
         port=settings.port,
         threads=settings.threads,
         ident="ipkg",
-        max_request_body_size=settings.max_body_bytes,
+        # above Flask's own limit, so that Flask answers 413 through ipkg's error table
+        max_request_body_size=settings.max_body_bytes + 1024 * 1024,
         channel_timeout=int(settings.query_timeout) + 30,
     )

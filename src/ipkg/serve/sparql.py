@@ -39,6 +39,7 @@ def sparql() -> Response:
         request.headers.get("Content-Type"),
         request.get_data(cache=True),
         max_timeout=app_state.settings.query_timeout,
+        max_query_bytes=app_state.settings.max_query_bytes,
     )
     if isinstance(operation, NoOperation):
         return describe_service(operation.formats)

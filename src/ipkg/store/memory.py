@@ -22,13 +22,13 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.plugins.sparql.sparql import Query
+from rdflib.plugins.sparql.sparql import Query, SPARQLError
 from rdflib.query import Result
 
 import ipkg.federation  # noqa: F401 - installs the SERVICE evaluator
 from ipkg.build import KnowledgeGraph, assemble
 from ipkg.deadline import DeadlineMemory, deadline
-from ipkg.errors import Forbidden, IpkgError
+from ipkg.errors import Forbidden, IpkgError, QueryEvaluationError
 from ipkg.export import serialize_graph
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from ipkg.query import prepare_query
@@ -104,7 +104,12 @@ class MemoryStore:
         kg, generation = self._snapshot  # one read: the data and its generation always match
         target = self._view(kg, generation, dataset)
         with deadline(timeout):
-            return materialize(target.query(prepared, base=base), max_rows)
+            try:
+                return materialize(target.query(prepared, base=base), max_rows)
+            except (TypeError, ValueError, ArithmeticError, RecursionError, SPARQLError) as exc:
+                # rdflib lets some expression errors escape instead of leaving the value unbound
+                log.warning("query evaluation failed: %r", exc, exc_info=True)
+                raise QueryEvaluationError(f"the query could not be evaluated: {exc}") from exc
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:
         """A copy of one graph; ``None`` is the default graph (the union of all)."""
