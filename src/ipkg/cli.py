@@ -138,19 +138,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "turtle":
         sys.stdout.write(report.graph.serialize(format="turtle"))
     elif args.format == "json":
-        payload = {
-            "conforms": report.conforms,
-            "results": [
-                {
-                    "focusNode": str(r.focus),
-                    "resultPath": None if r.path is None else str(r.path),
-                    "value": None if r.value is None else str(r.value),
-                    "sourceShape": str(r.shape),
-                    "message": r.message,
-                }
-                for r in sorted(report.results, key=lambda r: (str(r.focus), str(r.shape)))
-            ],
-        }
+        payload = report.to_json()
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         print(report.text())

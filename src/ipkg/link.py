@@ -38,10 +38,9 @@ from __future__ import annotations
 import builtins
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -60,6 +59,7 @@ from ipkg.namespaces import (
     SRC,
     bind_prefixes,
 )
+from ipkg.reconciliation import normalize as plain_name
 from ipkg.wikidata import Model, WikidataGraph, file_source, qid, qname, read_file, read_wikidata
 
 SUGGESTED_FILE = Path("links") / "suggested.ttl"
@@ -83,11 +83,8 @@ FORMATS = ("table", "tsv", "json")
 
 
 def normalize(name: str) -> str:
-    """Compare-ready form of a name: case-folded, no diacritics or punctuation, without "the"."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    words = re.sub(r"[\W_]+", " ", plain).split()
-    return " ".join(w for w in words if w != "the")
+    """Compare-ready form of a name (reconciliation's normal form), without "the"."""
+    return " ".join(w for w in plain_name(name).split() if w != "the")
 
 
 def _english(graphs: Iterable[Graph], term: Node, prop: URIRef) -> list[str]:
@@ -566,16 +563,6 @@ def single_valued(model: Model, shapes: Graph) -> set[URIRef]:
         if isinstance(path, URIRef):
             out.add(path)
     return out
-
-
-@dataclass
-class _Side:
-    """One side (local facts, or one imported graph) of the comparison."""
-
-    graph: Graph
-    values: dict[tuple[Node, URIRef], set[Node]] = field(default_factory=lambda: defaultdict(set))
-    subjects: dict[tuple[Node, URIRef, Node], set[Node]] = field(default_factory=lambda: defaultdict(set))
-    """(canonical entity, property, value) → the resources that assert it (for the sources)."""
 
 
 def conflicts(dataset: Dataset, model: Model, shapes: Graph, *, include_agreements: bool = False) -> list[Comparison]:

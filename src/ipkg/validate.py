@@ -57,6 +57,20 @@ class Report:
     results: tuple[Result, ...]
     graph: Graph
 
+    def to_json(self) -> dict[str, object]:
+        """``{"conforms": …, "results": [{focusNode, resultPath, value, sourceShape, message}, …]}``, sorted."""
+        results = [
+            {
+                "focusNode": str(r.focus),
+                "resultPath": None if r.path is None else str(r.path),
+                "value": None if r.value is None else str(r.value),
+                "sourceShape": str(r.shape),
+                "message": r.message,
+            }
+            for r in sorted(self.results, key=lambda r: (str(r.focus), str(r.shape), str(r.path), str(r.value)))
+        ]
+        return {"conforms": self.conforms, "results": results}
+
     def text(self) -> str:
         """A readable report, one violation per line, sorted for stable output."""
         if self.conforms:

@@ -227,13 +227,6 @@ class Model:
                 return pid
         return None
 
-    def p31_value(self, cls: URIRef) -> URIRef | None:
-        """The P31 value an ipkgo class is aligned with (ipkgo:State → wd:Q3624078), if any."""
-        for value, ours in self.classes.items():
-            if ours == cls:
-                return value
-        return None
-
     def superclasses(self, cls: URIRef) -> frozenset[URIRef]:
         """``cls`` and every class it is a subclass of (named classes only)."""
         if cls not in self._closure:
@@ -278,13 +271,6 @@ class Model:
             if isinstance(label, Literal) and label.language == "en":
                 return str(label)
         return qname(term)
-
-
-def load_model(settings: Settings) -> Model:
-    """The alignment model of the project's ontology."""
-    from ipkg.load import parse_files, rdf_files
-
-    return Model.from_ontology(parse_files(rdf_files(settings.ontology_dir)))
 
 
 _NAMES = bind_prefixes(Graph()).namespace_manager

@@ -104,21 +104,10 @@ def _validation_response(error: ValidationFailed, status: int) -> Response:
         fmt = "turtle" if choice.serializer == "turtle" else "json-ld"
         return Response(report.graph.serialize(format=fmt), status=status, content_type=choice.content_type)
     if choice.serializer == "json":
-        results = [
-            {
-                "focusNode": str(r.focus),
-                "resultPath": None if r.path is None else str(r.path),
-                "value": None if r.value is None else str(r.value),
-                "sourceShape": str(r.shape),
-                "message": r.message,
-            }
-            for r in sorted(report.results, key=lambda r: (str(r.focus), str(r.shape)))
-        ]
         payload = {
             "status": status,
             "error": "shacl-violation",
-            "conforms": False,
-            "results": results,
+            **report.to_json(),
             "requestId": request_id(),
             "message": "the change violates the shapes and was not applied",
         }

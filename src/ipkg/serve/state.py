@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from flask import current_app, request
@@ -21,7 +20,6 @@ class AppState:
     settings: Settings
     store: Store
     statistics: Statistics = field(default_factory=Statistics)
-    started: float = field(default_factory=time.time)
 
 
 def state() -> AppState:
