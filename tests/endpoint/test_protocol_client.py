@@ -1009,3 +1009,9 @@ def test_every_query_is_logged_with_duration_and_status(client: FlaskClient, cap
         assert f" GET /sparql {status} " in line
         assert "ms" in line
         assert "query='ASK {" in line
+
+
+def test_preflight_of_an_unknown_path_is_404_and_never_offers_authorization(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.options("/no-such-route").status_code == 404
+    preflight = client.options("/sparql", headers={"Origin": "https://example.org"})
+    assert "Authorization" not in preflight.headers.get("Access-Control-Allow-Headers", "")

@@ -45,8 +45,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     def start_timer() -> Response | None:
         g.started = time.perf_counter()
         errors.request_id()
-        if request.method == "OPTIONS":
-            return Response(status=204)
+        if request.method == "OPTIONS" and request.url_rule is not None:
+            return Response(status=204)  # a CORS preflight of a route that exists; others get the usual 404
         return None
 
     @app.after_request
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, Content-Type"
             if request.method == "OPTIONS":
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-                response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization"
+                # no Authorization: writes are not offered to other origins
+                response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
                 response.headers["Access-Control-Max-Age"] = "600"
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         text = request.environ.get("ipkg.query")
