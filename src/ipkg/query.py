@@ -17,6 +17,7 @@ from typing import Any
 
 from pyparsing import ParseBaseException
 from rdflib import Graph, Literal, URIRef
+from rdflib.paths import InvPath, NegatedPath, Path
 from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
 from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -25,7 +26,7 @@ from rdflib.plugins.sparql.sparql import Query, Update
 from rdflib.query import Result
 from rdflib.term import Node
 
-from ipkg.errors import QuerySyntaxError
+from ipkg.errors import QueryEvaluationError, QuerySyntaxError
 from ipkg.namespaces import PREFIXES, sparql_prologue
 
 _INIT_NS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
@@ -58,11 +59,39 @@ def _prepare_query_cached(text: str, base: str | None) -> Query:
 
 def _prepare_query(text: str, base: str | None) -> Query:
     try:
-        return translateQuery(parseQuery(text), base=base, initNs=_INIT_NS)
+        query = translateQuery(parseQuery(text), base=base, initNs=_INIT_NS)
     except ParseBaseException as exc:
         raise QuerySyntaxError(_parse_message(exc), line=exc.lineno, column=exc.col) from exc
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad queries
         raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
+    _refuse_unsupported_paths(query.algebra)
+    return query
+
+
+def _refuse_unsupported_paths(algebra: Any) -> None:
+    """rdflib translates ``!^p`` into a path it cannot evaluate; say so before evaluation, as a 400.
+
+    Raises:
+        QueryEvaluationError: the query uses a negated inverse property path.
+    """
+    stack, seen = [algebra], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, NegatedPath) and any(not isinstance(a, URIRef | InvPath) for a in node.args):
+            raise QueryEvaluationError(
+                "negated inverse property paths (!^p) are not supported by ipkg's SPARQL engine; "
+                "write the inverse as a FILTER NOT EXISTS instead"
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple | set):
+            stack.extend(node)
+        elif isinstance(node, Path):
+            stack.extend(getattr(node, "args", ()))
+            stack.extend(x for x in (getattr(node, "path", None), getattr(node, "arg", None)) if x is not None)
 
 
 def prepare_update(text: str, base: str | None = None) -> Update:

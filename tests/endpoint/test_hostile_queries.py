@@ -44,3 +44,9 @@ def test_accept_with_parameters_is_honoured(client) -> None:  # type: ignore[no-
     )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+
+
+def test_negated_inverse_path_is_400_not_500(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s !^rdfs:label ?o }"})
+    assert response.status_code == 400
+    assert "!^p" in response.get_data(as_text=True)
