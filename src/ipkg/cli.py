@@ -21,6 +21,7 @@ from ipkg.build import KnowledgeGraph, build, load_and_validate
 from ipkg.config import Settings, load_settings
 from ipkg.errors import ConfigError, InconsistentData, IpkgError, ValidationFailed
 from ipkg.export import FORMATS, GRAPH_SELECTIONS, format_turtle, select_graphs, serialize
+from ipkg.link import FORMATS as LINK_FORMATS
 from ipkg.load import parse_text
 from ipkg.query import RESULT_FORMATS, format_result, run_query
 from ipkg.store import MemoryStore
@@ -311,7 +312,7 @@ def _add_link_commands(commands: argparse._SubParsersAction) -> None:  # type: i
         "(writes data/links/suggested.ttl only with --accept or --accept-above)",
     )
     q.add_argument("file", type=Path, help="the Wikidata-style file (Turtle or N-Triples)")
-    q.add_argument("--format", choices=("table", "tsv", "json"), default="table")
+    q.add_argument("--format", choices=LINK_FORMATS, default="table")
     q.add_argument("--accept", action="append", default=[], metavar="LOCAL=QID", help="accept this link (repeatable)")
     q.add_argument(
         "--accept-above",
@@ -324,7 +325,7 @@ def _add_link_commands(commands: argparse._SubParsersAction) -> None:  # type: i
     q = sub.add_parser(
         "conflicts", help="list values that local facts and imported graphs give differently (after reasoning)"
     )
-    q.add_argument("--format", choices=("table", "tsv", "json"), default="table")
+    q.add_argument("--format", choices=LINK_FORMATS, default="table")
     q.add_argument("--all", action="store_true", help="also list the values that agree")
     q.set_defaults(run=cmd_link_conflicts)
 

@@ -1,0 +1,113 @@
+"""What the dataset says about one resource, graph by graph, for the entity pages.
+
+A resource's description is every triple with the resource as subject, in
+any graph of the dataset, plus the incoming triples (resource as object), plus
+the blank nodes its values lead to. A triple is *inferred* when the
+``…/graph/inferred`` graph is the only one holding it. The quad formats keep
+the named graphs, so they show the same split as the HTML page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One triple and the named graphs that hold it."""
+
+    subject: Node
+    predicate: URIRef
+    object: Node
+    graphs: frozenset[URIRef]
+
+    @property
+    def inferred(self) -> bool:
+        """Only the reasoner's graph holds it."""
+        return self.graphs <= {GRAPH_INFERRED}
+
+    @property
+    def graph_names(self) -> str:
+        """The graphs, short (``facts, links``), for a tooltip."""
+        return ", ".join(sorted(str(g).removeprefix(GRAPH_BASE) for g in self.graphs))
+
+
+def statements(dataset: Dataset, subject: Node | None = None, obj: Node | None = None) -> list[Statement]:
+    """The triples matching ``(subject, ?, obj)`` across every named graph, each with its graphs."""
+    found: dict[tuple[Node, Node, Node], set[URIRef]] = {}
+    for s, p, o, g in dataset.quads((subject, None, obj, None)):
+        identifier = g.identifier if isinstance(g, Graph) else g
+        if isinstance(identifier, URIRef):
+            found.setdefault((s, p, o), set()).add(identifier)
+    return [
+        Statement(s, p, o, frozenset(graphs))
+        for (s, p, o), graphs in sorted(found.items(), key=lambda item: tuple(map(node_key, item[0])))
+        if isinstance(p, URIRef)
+    ]
+
+
+def node_key(node: Node) -> tuple[str, str]:
+    """A sort key for any node: its kind, then its text (Literals of different types never compare)."""
+    return type(node).__name__, str(node)
+
+
+class Union:
+    """Reads from the union of a dataset's graphs (the endpoint's default graph), values deduplicated.
+
+    Goes through the named graphs one by one: rdflib's own union access on a
+    ``Dataset`` is deprecated.
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.graphs = list(dataset.graphs())
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        """Values of ``predicate`` on ``subject``, sorted."""
+        return sorted({o for g in self.graphs for o in g.objects(subject, predicate)}, key=node_key)
+
+    def subjects(self, predicate: Node, obj: Node) -> list[Node]:
+        """Resources with ``predicate`` ``obj``, sorted."""
+        return sorted({s for g in self.graphs for s in g.subjects(predicate, obj)}, key=node_key)
+
+    def __contains__(self, triple: tuple[Node | None, Node | None, Node | None]) -> bool:
+        return any(triple in g for g in self.graphs)
+
+
+class Description:
+    """What the dataset says about one resource."""
+
+    def __init__(self, dataset: Dataset, iri: URIRef) -> None:
+        self.dataset = dataset
+        self.union = Union(dataset)
+        self.iri = iri
+        self.outgoing = statements(dataset, subject=iri)
+        self.incoming = [st for st in statements(dataset, obj=iri) if st.subject != iri]
+
+    def bnode_closure(self) -> list[Statement]:
+        """Statements about the blank nodes the outgoing values lead to (transitively)."""
+        seen: set[Node] = set()
+        todo = [st.object for st in self.outgoing if isinstance(st.object, BNode)]
+        out: list[Statement] = []
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for st in statements(self.dataset, subject=node):
+                out.append(st)
+                if isinstance(st.object, BNode):
+                    todo.append(st.object)
+        return out
+
+    def quads(self) -> Iterator[tuple[Node, Node, Node, URIRef]]:
+        """Every statement of the description, once per graph holding it."""
+        for st in (*self.outgoing, *self.bnode_closure(), *self.incoming):
+            for graph in sorted(st.graphs):
+                yield st.subject, st.predicate, st.object, graph
