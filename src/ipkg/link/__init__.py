@@ -1,22 +1,7 @@
 """Links between local resources and Wikidata items: ``ipkg link suggest`` and ``ipkg link conflicts``.
 
-**suggest** proposes Wikidata items (from a Wikidata-style file) for local
-resources that have no ``owl:sameAs`` to a ``wd:`` item yet: the resources of
-ipkg's namespace typed ipkgo:Agent or ipkgo:Place, or any other with an
-English label (provenance and n-ary nodes excepted). The score, in [0, 1],
-adds up what agrees:
-
-* names, compared normalised (case-folded, diacritics and punctuation
-  removed, the word "the" dropped): the English labels are the same (0.6); a
-  label of one is an alias of the other (0.5); or their words overlap, at
-  least half of them (0.4 × the share of common words);
-* types: the item's P31, mapped through the alignment (Q3624078 → ipkgo:State,
-  Q5 → ipkgo:Person), is a class of the local resource (+0.25); a class
-  disjoint with the local resource's (a person for a state) rules the
-  candidate out;
-* country: the local ``ipkgo:country`` is linked to the item's P17 (+0.15), or
-  to another item (−0.2).
-
+**suggest** proposes Wikidata items for local resources without a link, with a
+score from names, types and country (the rules are in ``ipkg.link.suggest``).
 Nothing is written unless links are accepted (``--accept LOCAL=QID`` or
 ``--accept-above SCORE``); they are then appended to
 ``data/links/suggested.ttl`` with a claim node citing the file, after the
