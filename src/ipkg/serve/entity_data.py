@@ -16,6 +16,9 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
+from ipkg.union import Union, node_key
+
+__all__ = ["Description", "Statement", "Union", "node_key", "statements"]  # Union, node_key: re-exported
 
 
 @dataclass(frozen=True)
@@ -50,34 +53,6 @@ def statements(dataset: Dataset, subject: Node | None = None, obj: Node | None =
         for (s, p, o), graphs in sorted(found.items(), key=lambda item: tuple(map(node_key, item[0])))
         if isinstance(p, URIRef)
     ]
-
-
-def node_key(node: Node) -> tuple[str, str]:
-    """A sort key for any node: its kind, then its text (Literals of different types never compare)."""
-    return type(node).__name__, str(node)
-
-
-class Union:
-    """Reads from the union of a dataset's graphs (the endpoint's default graph), values deduplicated.
-
-    Goes through the named graphs one by one: rdflib's own union access on a
-    ``Dataset`` is deprecated.
-    """
-
-    def __init__(self, dataset: Dataset) -> None:
-        self.dataset = dataset
-        self.graphs = list(dataset.graphs())
-
-    def objects(self, subject: Node, predicate: Node) -> list[Node]:
-        """Values of ``predicate`` on ``subject``, sorted."""
-        return sorted({o for g in self.graphs for o in g.objects(subject, predicate)}, key=node_key)
-
-    def subjects(self, predicate: Node, obj: Node) -> list[Node]:
-        """Resources with ``predicate`` ``obj``, sorted."""
-        return sorted({s for g in self.graphs for s in g.subjects(predicate, obj)}, key=node_key)
-
-    def __contains__(self, triple: tuple[Node | None, Node | None, Node | None]) -> bool:
-        return any(triple in g for g in self.graphs)
 
 
 class Description:
