@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ipkg.build import KnowledgeGraph, build
+from ipkg.build.load import parse_files, rdf_files
 from ipkg.config import Settings
-from ipkg.load import parse_files, rdf_files
 from tests.support import REPO
 
 

@@ -13,6 +13,8 @@ the conftest files turn them into fixtures where a fixture is what the tests wan
   background thread, waits until ``/health`` answers and stops it afterwards.
 - ``ConnectionTrap`` is a listening socket on 127.0.0.1 that counts the
   connections made to it, so a test can prove that nothing was fetched.
+- ``SUITES`` (``SPARQL11_SUITE``, ``SHACL_CORE_SUITE``, ``RECONCILIATION_SPECS``)
+  is the third-party conformance material in ``tests/conformance/suites``.
 """
 
 from __future__ import annotations
@@ -41,25 +43,29 @@ from ipkg.config import Settings
 REPO = Path(__file__).resolve().parents[1]
 """The repository root (holds ontology/, data/, shapes/, queries/, tests/)."""
 
-SHARED = REPO.parent / "shared"
-"""Material kept beside the repository (the W3C test suites, the reconciliation schemas); CI always provides it."""
+SUITES = Path(__file__).resolve().parent / "conformance" / "suites"
+"""Third-party conformance material, unmodified copies kept in the repository (see its NOTICE.md).
+
+``sparql11/``: the W3C SPARQL 1.1 query, protocol and service-description tests;
+``shacl/core/``: the W3C SHACL core tests; ``reconciliation/``: the Entity
+Reconciliation API's JSON schemas and examples. A missing suite is a failure,
+never a skip (``tests/conformance/test_suites_present.py``).
+"""
+
+SPARQL11_SUITE = SUITES / "sparql11"
+"""The W3C SPARQL 1.1 tests (from w3c/rdf-tests, ``sparql/sparql11/``)."""
+
+SHACL_CORE_SUITE = SUITES / "shacl" / "core"
+"""The W3C SHACL core tests (from w3c/data-shapes, ``data-shapes-test-suite/tests/core/``)."""
+
+RECONCILIATION_SPECS = SUITES / "reconciliation"
+"""The Entity Reconciliation API's schemas, examples and spec text (from reconciliation-api/specs), by version."""
 
 WIKIDATA_FIXTURES = REPO / "tests" / "fixtures" / "wikidata"
 """Wikidata exports for the Wikidata, link and QuickStatements tests."""
 
 WIKIDATA_PROJECT_DATA = WIKIDATA_FIXTURES / "project" / "data"
 """The minimal data set of those tests (values copied from the shipped data): ``scratch_project(…, data_from=…)``."""
-
-
-def shared_folder_or_skip(relative: str, reason: str) -> Path:
-    """``SHARED / relative``; when that folder is missing, skip the whole calling module with ``reason``.
-
-    Call it at module level, before anything reads the folder.
-    """
-    folder = SHARED / relative
-    if not folder.is_dir():
-        pytest.skip(reason, allow_module_level=True)
-    return folder
 
 
 # --------------------------------------------------------------------------- scratch projects

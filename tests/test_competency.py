@@ -17,7 +17,8 @@ import pytest
 from rdflib import BNode
 from rdflib.query import Result
 
-from ipkg.store import DatasetSpec, MemoryStore
+from ipkg.protocol.dataset import DatasetSpec
+from ipkg.store import MemoryStore
 from tests.support import REPO
 
 CQ_DIR = REPO / "queries" / "cq"

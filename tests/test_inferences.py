@@ -12,9 +12,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 from rdflib.term import Node
 
+from ipkg.build.reason import infer
 from ipkg.errors import InconsistentData
 from ipkg.namespaces import FOAF, GRAPH_INFERRED, IPKG, IPKGO, ORG, WD, WDT
-from ipkg.reason import infer
 
 PROV_ACTIVITY = URIRef("http://www.w3.org/ns/prov#Activity")
 SCHEMA_EVENT = URIRef("https://schema.org/Event")

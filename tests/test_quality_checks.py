@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ipkg.store import DatasetSpec, MemoryStore
+from ipkg.protocol.dataset import DatasetSpec
+from ipkg.store import MemoryStore
 from tests.support import REPO
 
 CHECKS = sorted((REPO / "queries" / "checks").glob("*-violation.rq"))

@@ -34,7 +34,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from ipkg.namespaces import IPKGSH  # type: ignore[import-untyped,unused-ignore]
-from tests.support import REPO, SHARED
+from tests.support import REPO, SHACL_CORE_SUITE
 
 SHAPES_DIR = REPO / "shapes"
 ONTOLOGY_DIR = REPO / "ontology"
@@ -42,7 +42,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 VALID_FIXTURES = sorted((FIXTURES / "valid").glob("*.ttl"))
 INVALID_FIXTURES = sorted((FIXTURES / "invalid").glob("*.ttl"))
 
-W3C_CORE = SHARED / "conformance" / "shacl" / "core"
+W3C_CORE = SHACL_CORE_SUITE
 W3C_CORE_TEST_COUNT = 98
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -355,14 +355,6 @@ def _w3c_entries() -> list[tuple[str, Path, Path, bool]]:
 
 
 def _w3c_params() -> list[Any]:
-    if not W3C_CORE.is_dir():
-        return [
-            pytest.param(
-                None,
-                marks=pytest.mark.skip(reason=f"W3C SHACL core suite not found at {W3C_CORE}"),
-                id="suite-absent",
-            )
-        ]
     params: list[Any] = []
     for entry in _w3c_entries():
         marks = []
@@ -373,8 +365,6 @@ def _w3c_params() -> list[Any]:
 
 
 def test_w3c_core_suite_is_complete() -> None:
-    if not W3C_CORE.is_dir():
-        pytest.skip(f"W3C SHACL core suite not found at {W3C_CORE}")
     ids = [e[0] for e in _w3c_entries()]
     assert len(ids) == len(set(ids)) == W3C_CORE_TEST_COUNT
     assert set(W3C_KNOWN_FAILURES) <= set(ids)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ipkg.validate import Report
+    from ipkg.build.validate import Report
 
 
 class IpkgError(Exception):
@@ -124,6 +124,39 @@ class ResultTooLarge(IpkgError):
 
 class Forbidden(IpkgError):
     """The operation is refused by configuration (update disabled, SERVICE not allowed …)."""
+
+
+class Unauthorized(IpkgError):
+    """Credentials are required (HTTP 401 with ``WWW-Authenticate: Bearer``)."""
+
+
+class ProtocolError(IpkgError):
+    """The request breaks the SPARQL Protocol (HTTP 400)."""
+
+
+class ProtocolConflict(IpkgError):
+    """using-graph-uri / using-named-graph-uri together with USING or WITH (Protocol §2.2.3)."""
+
+
+class UnsupportedMediaType(IpkgError):
+    """The request body has a media type (or charset) the operation does not take (HTTP 415)."""
+
+
+class NotAcceptable(IpkgError):
+    """No offered representation matches the request; lists what is offered."""
+
+    def __init__(self, asked: str, offered: tuple[str, ...], *, hint: str = "") -> None:
+        self.offered = offered
+        self.hint = hint
+        super().__init__(f"cannot produce {asked!r}; available: {', '.join(offered)}")
+
+
+class BadFormatParameter(IpkgError):
+    """A ``format=`` value names no known format."""
+
+
+class RemoteContextRefused(IpkgError):
+    """A JSON-LD document names a context ipkg will not fetch."""
 
 
 class NotFound(IpkgError):

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from ipkg import jsonld
+from ipkg.build.load import parse_text
 from ipkg.errors import IpkgError
 from ipkg.namespaces import (
     GRAPH_EXTERNAL,
@@ -25,6 +26,9 @@ from ipkg.namespaces import (
     GRAPH_ONTOLOGY,
     bind_prefixes,
 )
+
+if TYPE_CHECKING:
+    from ipkg.store.base import Snapshot
 
 
 @dataclass(frozen=True)
@@ -56,15 +60,14 @@ GRAPH_SELECTIONS = ("all", "asserted", "inferred", "ontology", "facts", "links",
 ``asserted`` everything but the inferred graph."""
 
 
-def select_graphs(dataset: Dataset, which: str) -> list[Graph]:
-    """The named graphs of ``dataset`` that ``which`` (one of GRAPH_SELECTIONS) names, sorted by IRI."""
+def select_graphs(snapshot: Snapshot, which: str) -> list[Graph]:
+    """The non-empty named graphs of ``snapshot`` that ``which`` (one of GRAPH_SELECTIONS) names, sorted by IRI.
+
+    Raises:
+        IpkgError: ``which`` is not a known selection.
+    """
     if which not in GRAPH_SELECTIONS:
         raise IpkgError(f"unknown graph selection {which!r}; use one of {', '.join(GRAPH_SELECTIONS)}")
-    named = {
-        URIRef(str(g.identifier)): g
-        for g in dataset.graphs()
-        if isinstance(g.identifier, URIRef) and g.identifier != DATASET_DEFAULT_GRAPH_ID
-    }
     tests: dict[str, Callable[[URIRef], bool]] = {
         "ontology": lambda i: i == GRAPH_ONTOLOGY,
         "facts": lambda i: i == GRAPH_FACTS,
@@ -75,7 +78,9 @@ def select_graphs(dataset: Dataset, which: str) -> list[Graph]:
         "all": lambda i: True,
     }
     wanted = tests[which]
-    return [named[i] for i in sorted(named) if wanted(i) and len(named[i])]
+    iris = [i for i in sorted(snapshot.graph_sizes()) if wanted(i)]
+    dataset = snapshot.to_dataset(iris)
+    return [dataset.graph(i) for i in iris]
 
 
 def serialize(graphs: list[Graph], format_name: str, *, context_url: str = jsonld.CONTEXT_URL) -> bytes:
@@ -128,8 +133,6 @@ def format_turtle(text: str, source: str | Path = "<input>") -> str:
     Raises:
         LoadError: the document does not parse.
     """
-    from ipkg.load import parse_text  # load imports jsonld, which export imports too
-
     header = []
     for line in text.splitlines():
         if not line.startswith("#"):

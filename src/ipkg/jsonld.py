@@ -19,7 +19,7 @@ from pyld import jsonld
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
 
-from ipkg.errors import IpkgError
+from ipkg.errors import RemoteContextRefused
 from ipkg.namespaces import IPKGO, PREFIXES
 
 CONTEXT_URL = "https://w3id.org/ipkg/context.jsonld"
@@ -37,10 +37,6 @@ LINKS = {
     "sameAs": "http://www.w3.org/2002/07/owl#sameAs",
     "wasDerivedFrom": "http://www.w3.org/ns/prov#wasDerivedFrom",
 }
-
-
-class RemoteContextRefused(IpkgError):
-    """A JSON-LD document names a context ipkg will not fetch."""
 
 
 def build_context(ontology: Graph) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """Fixtures for the W3C conformance suites: where the test data is, and a scratch endpoint to run them against.
 
-The W3C material lives beside the repository (``../shared/conformance``); CI
-always has it, and each test module skips with a clear reason when it is
-missing. The protocol tests run ``CLEAR ALL`` and ``DROP ALL``, so they get a
-server of their own over a scratch project (the repository's ontology and
-shapes, no data), never the shipped data.
+The W3C material is kept in the repository, unmodified, in ``suites/`` (see
+``suites/NOTICE.md``; ``tests.support.SUITES``). ``test_suites_present.py``
+fails when any of it is missing, so no test is ever skipped for want of it.
+The protocol tests run ``CLEAR ALL`` and ``DROP ALL``, so they get a server of
+their own over a scratch project (the repository's ontology and shapes, no
+data), never the shipped data.
 """
 
 from __future__ import annotations

@@ -29,13 +29,9 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.query import Result
 from rdflib.term import Node
 
-from tests.support import shared_folder_or_skip
+from tests.support import SPARQL11_SUITE
 
-SPARQL11 = shared_folder_or_skip(
-    "conformance/sparql11",
-    "the W3C SPARQL 1.1 test data is missing: expected the folder 'shared/conformance/sparql11' "
-    "next to the repository (CI always provides it)",
-)
+SPARQL11 = SPARQL11_SUITE
 
 pytestmark = [
     pytest.mark.live,

@@ -16,7 +16,7 @@ Two layers:
     application/sparql-results+json), checking ipkg's own serializers: the
     body is parsed back and compared with the expected file.
 
-``mf:NegativeSyntaxTest11``: ``ipkg.query.prepare_query`` raises
+``mf:NegativeSyntaxTest11``: ``ipkg.sparql.prepare.prepare_query`` raises
 ``QuerySyntaxError``. What rdflib gets wrong is listed once, in
 ``KNOWN_FAILURES``, each with its reason; those tests are strict xfails, so a
 fix in rdflib shows up as a failure to clean up.
@@ -41,20 +41,16 @@ from rdflib.query import Result
 from rdflib.term import Node, Variable
 
 from ipkg.build import KnowledgeGraph
+from ipkg.build.validate import Report
 from ipkg.config import Settings
-from ipkg.deadline import DeadlineMemory
 from ipkg.errors import QuerySyntaxError
-from ipkg.query import prepare_query
 from ipkg.serve import create_app
+from ipkg.sparql.deadline import DeadlineMemory
+from ipkg.sparql.prepare import prepare_query
 from ipkg.store import MemoryStore
-from ipkg.validate import Report
-from tests.support import shared_folder_or_skip
+from tests.support import SPARQL11_SUITE
 
-SPARQL11 = shared_folder_or_skip(
-    "conformance/sparql11",
-    "the W3C SPARQL 1.1 test data is missing: expected the folder 'shared/conformance/sparql11' "
-    "next to the repository (CI always provides it)",
-)
+SPARQL11 = SPARQL11_SUITE
 
 pytestmark = pytest.mark.filterwarnings(
     # rdflib's own internals (query evaluation over a Dataset) use its deprecated Dataset API.

@@ -26,7 +26,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 
-from ipkg.load import parse_text
+from ipkg.build.load import parse_text
 from tests.support import AUTH, SCRATCH_TOKEN, VALID_STATE, AppFactory
 
 pytestmark = [
@@ -227,10 +227,10 @@ def test_timeout_503_while_a_cheap_query_is_served(live_server: Any, monkeypatch
     original = store.query
     slow_started = threading.Event()
 
-    def watched(text: str, **kwargs: Any) -> Any:
-        if text == CROSS_PRODUCT:
+    def watched(query: Any, **kwargs: Any) -> Any:
+        if query.text == CROSS_PRODUCT:  # the view hands the store the query it prepared
             slow_started.set()
-        return original(text, **kwargs)
+        return original(query, **kwargs)
 
     monkeypatch.setattr(store, "query", watched)
     finished: dict[str, float] = {}

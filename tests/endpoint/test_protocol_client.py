@@ -24,7 +24,7 @@ from rdflib.query import Result
 from rdflib.term import Variable
 from werkzeug.test import TestResponse
 
-from ipkg.load import parse_text
+from ipkg.build.load import parse_text
 from tests.support import AUTH, SCRATCH_TOKEN, VALID_STATE, AppFactory
 
 pytestmark = pytest.mark.filterwarnings(

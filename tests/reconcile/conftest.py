@@ -5,9 +5,9 @@ chosen for the cases to test: Belarus with an alias and a Russian name, a
 state and a city both called Luxembourg, two government bodies both called
 "National Patent Office" in different countries, and a membership whose label
 mentions Belarus; Belarus is linked to Wikidata (``owl:sameAs``). The JSON
-schemas come from the W3C Entity Reconciliation Community Group's repository
-(``../shared/conformance/reconciliation``); they are resolved from those local
-files only, never fetched.
+schemas come from the W3C Entity Reconciliation Community Group's repository,
+copied unmodified into ``tests/conformance/suites/reconciliation``; they are
+resolved from those local files only, never fetched.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from ipkg.build import KnowledgeGraph
 from ipkg.config import Settings
 from ipkg.serve import create_app
 from ipkg.store import MemoryStore
-from tests.support import SHARED, built_scratch_project, example_data, wikidata_links
+from tests.support import RECONCILIATION_SPECS, built_scratch_project, example_data, wikidata_links
 
-SPECS = SHARED / "conformance" / "reconciliation"
+SPECS = RECONCILIATION_SPECS
 TOKEN = "reconcile-token"
 
 # Reconciliation test data: namesakes, aliases, a Russian name, and types from different branches.
@@ -125,12 +125,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 def spec_folder(version: str) -> Path:
+    """The spec material of ``version``; a missing schema folder fails the test (never a skip)."""
     folder = SPECS / version
-    if not (folder / "schemas").is_dir():
-        pytest.skip(
-            f"the reconciliation API schemas are missing: expected the folder {folder} "
-            "(copied from reconciliation-api/specs)"
-        )
+    assert (folder / "schemas").is_dir(), (
+        f"the reconciliation API schemas are missing: expected the folder {folder / 'schemas'} "
+        "(copied from reconciliation-api/specs)"
+    )
     return folder
 
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.support import SHARED
+from tests.support import RECONCILIATION_SPECS
 
 Validate = Callable[[str, Any], list[str]]
-SPECS = SHARED / "conformance" / "reconciliation"
+SPECS = RECONCILIATION_SPECS
 
 KIND_SCHEMAS = {
     "manifest": "manifest.json",
@@ -54,6 +54,7 @@ DRAFT_KIND_SCHEMAS = {
 
 def examples(version: str, kinds: dict[str, str]) -> list[Any]:
     folder = SPECS / version / "examples"
+    assert folder.is_dir(), f"the reconciliation API examples are missing: expected {folder}"
     found = []
     for path in sorted(folder.glob("*/*/*.json")):
         kind, verdict = path.parts[-3], path.parts[-2]
@@ -95,8 +96,6 @@ def error(client: FlaskClient, **params: str) -> str:
 
 def test_spec_examples_are_there() -> None:
     """Guard: the example families exist and hold both verdicts (else the next test proves nothing)."""
-    if not SPECS.is_dir():
-        pytest.skip(f"the reconciliation API material is missing: expected {SPECS}")
     verdicts = {(p.values[1], p.values[3]) for p in EXAMPLES if p.values[0] == "0.2"}
     assert ("manifest.json", True) in verdicts and ("manifest.json", False) in verdicts
     assert ("reconciliation-result-batch.json", False) in verdicts

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from ipkg.load import parse_text
+from ipkg.build.load import parse_text
 from ipkg.namespaces import GRAPH_INFERRED, IPKG, IPKGO, SRC
 
 CHROMIUM_ACCEPT = (

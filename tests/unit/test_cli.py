@@ -12,6 +12,7 @@ from rdflib.compare import isomorphic
 
 from ipkg.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED, main
 from ipkg.export import select_graphs
+from ipkg.store import MemoryStore
 from tests.support import run_cli, scratch_project
 
 
@@ -78,7 +79,7 @@ def test_export_turtle_reparses_to_an_isomorphic_graph(capsys, project: Path, kg
     code, out, _ = run_cli(capsys, project, "export", "--format", "turtle", "--graph", "all")
     assert code == EXIT_OK
     expected = Graph()
-    for graph in select_graphs(kg.dataset, "all"):
+    for graph in select_graphs(MemoryStore(kg).snapshot(), "all"):
         for triple in graph:
             expected.add(triple)
     assert isomorphic(Graph().parse(data=out, format="turtle"), expected)

@@ -8,9 +8,10 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
+from ipkg.build.load import parse_text, rdf_files
 from ipkg.export import FORMATS, GRAPH_SELECTIONS, format_turtle, select_graphs, serialize
-from ipkg.load import parse_text, rdf_files
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from ipkg.store import MemoryStore
 
 PARSERS = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig", "xml": "xml", "jsonld": "json-ld"}
 
@@ -21,7 +22,7 @@ def test_every_format_has_a_parser() -> None:
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_export_round_trips_to_an_isomorphic_graph(kg, name: str) -> None:  # type: ignore[no-untyped-def]
-    graphs = select_graphs(kg.dataset, "all")
+    graphs = select_graphs(MemoryStore(kg).snapshot(), "all")
     data = serialize(graphs, name).decode("utf-8")
     if FORMATS[name].quads:
         back = Dataset()
@@ -38,7 +39,7 @@ def test_export_round_trips_to_an_isomorphic_graph(kg, name: str) -> None:  # ty
 
 @pytest.mark.parametrize("which", GRAPH_SELECTIONS)
 def test_graph_selection(kg, which: str) -> None:  # type: ignore[no-untyped-def]
-    names = {g.identifier for g in select_graphs(kg.dataset, which)}
+    names = {g.identifier for g in select_graphs(MemoryStore(kg).snapshot(), which)}
     expected = {
         "ontology": {GRAPH_ONTOLOGY},
         "facts": {GRAPH_FACTS},
@@ -53,13 +54,13 @@ def test_graph_selection(kg, which: str) -> None:  # type: ignore[no-untyped-def
 
 
 def test_turtle_is_byte_stable_across_parses(kg) -> None:  # type: ignore[no-untyped-def]
-    first = serialize(select_graphs(kg.dataset, "facts"), "turtle")
+    first = serialize(select_graphs(MemoryStore(kg).snapshot(), "facts"), "turtle")
     again = serialize([parse_text(first.decode("utf-8"), "turtle")], "turtle")
     assert first == again
 
 
 def test_ntriples_is_sorted(kg) -> None:  # type: ignore[no-untyped-def]
-    lines = serialize(select_graphs(kg.dataset, "facts"), "ntriples").decode("utf-8").splitlines()
+    lines = serialize(select_graphs(MemoryStore(kg).snapshot(), "facts"), "ntriples").decode("utf-8").splitlines()
     assert lines == sorted(lines)
 
 

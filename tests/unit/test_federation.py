@@ -26,7 +26,7 @@ import rdflib.plugins.sparql
 from flask import Flask
 from rdflib import Graph, Literal, URIRef
 
-import ipkg.federation
+import ipkg.sparql.federation
 from ipkg.build import KnowledgeGraph
 from ipkg.config import Settings
 from ipkg.errors import RemoteServiceError
@@ -391,7 +391,7 @@ def test_service_solutions_that_contradict_the_bindings_are_dropped(
 def test_service_without_a_deadline_uses_the_default_timeout(
     stand_in: StandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ipkg.federation, "DEFAULT_TIMEOUT", 0.5)
+    monkeypatch.setattr(ipkg.sparql.federation, "DEFAULT_TIMEOUT", 0.5)
     url = stand_in.url("/slow")
     started = time.monotonic()
     with pytest.raises(RemoteServiceError, match=r"did not answer within 0\.5 s"):
@@ -411,9 +411,9 @@ def test_service_outside_the_store_still_goes_through_ipkg(stand_in: StandIn) ->
 
 
 def test_evaluator_is_installed_once() -> None:
-    ipkg.federation.install()
-    ipkg.federation.install()
-    mine = [f for f in rdflib.plugins.sparql.CUSTOM_EVALS.values() if f is ipkg.federation.evaluate_service]
+    ipkg.sparql.federation.install()
+    ipkg.sparql.federation.install()
+    mine = [f for f in rdflib.plugins.sparql.CUSTOM_EVALS.values() if f is ipkg.sparql.federation.evaluate_service]
     assert len(mine) == 1
 
 
@@ -421,4 +421,4 @@ def test_evaluator_leaves_other_nodes_to_rdflib() -> None:
     from rdflib.plugins.sparql.parserutils import CompValue
 
     with pytest.raises(NotImplementedError):
-        ipkg.federation.evaluate_service(None, CompValue("BGP", triples=[]))  # type: ignore[arg-type]
+        ipkg.sparql.federation.evaluate_service(None, CompValue("BGP", triples=[]))  # type: ignore[arg-type]

@@ -10,9 +10,9 @@ from pyld import jsonld as pyld
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from ipkg.build.load import parse_text
 from ipkg.errors import LoadError
 from ipkg.jsonld import CONTEXT_FILE, CONTEXT_URL, compact, context_text, document_loader, dumps
-from ipkg.load import parse_text
 from ipkg.namespaces import IPKG
 from tests.support import ConnectionTrap
 

@@ -9,6 +9,7 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import OWL, PROV, RDF, XSD
 
+from ipkg.build.load import load_sources, parse_files, rdf_files
 from ipkg.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from ipkg.config import Settings
 from ipkg.errors import IpkgError
@@ -25,7 +26,6 @@ from ipkg.link import (
     score,
     suggest,
 )
-from ipkg.load import load_sources, parse_files, rdf_files
 from ipkg.namespaces import IPKG, IPKGO, WD
 from ipkg.wikidata import Model, import_wikidata
 from tests.support import REPO, WIKIDATA_FIXTURES, WIKIDATA_PROJECT_DATA, run_cli, scratch_project

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
+from ipkg.build.load import load_sources, parse_text, rdf_files
 from ipkg.config import Settings
 from ipkg.errors import LoadError
-from ipkg.load import load_sources, parse_text, rdf_files
 
 PREFIX = "@prefix ex: <http://example.org/> .\n"
 

@@ -11,8 +11,8 @@ from rdflib.namespace import XSD
 from ipkg.build import build
 from ipkg.cli import EXIT_OK, main
 from ipkg.config import Settings
+from ipkg.link.quickstatements import Command, quickstatements, skipped_summary, time_value
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_LINKS
-from ipkg.quickstatements import Command, quickstatements, skipped_summary, time_value
 from ipkg.wikidata import Model
 from tests.support import WIKIDATA_PROJECT_DATA, scratch_project
 

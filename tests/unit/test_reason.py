@@ -6,9 +6,9 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from ipkg.build.reason import infer, is_useful
 from ipkg.errors import InconsistentData
 from ipkg.namespaces import IPKG, IPKGO
-from ipkg.reason import infer, is_useful
 
 A = IPKG["a"]
 

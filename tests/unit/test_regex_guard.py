@@ -9,8 +9,8 @@ import pytest
 from rdflib import Graph, Literal
 
 import ipkg.build  # noqa: F401 - installs the guard with rdflib's other settings
-from ipkg.deadline import deadline
 from ipkg.errors import QueryTimeout
+from ipkg.sparql.deadline import deadline
 
 HOSTILE = 'SELECT ?x WHERE { BIND(REGEX("' + "x" * 5000 + '", "(x+x+)+y") AS ?x) }'
 

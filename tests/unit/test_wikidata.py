@@ -16,12 +16,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from ipkg.build import build, load_and_validate
+from ipkg.build.load import parse_files, rdf_files
 from ipkg.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED
 from ipkg.config import Settings
 from ipkg.errors import InconsistentData, IpkgError, LoadError, ValidationFailed
-from ipkg.load import parse_files, rdf_files
 from ipkg.namespaces import IPKGO, WD, WDS, WDT, external_graph
-from ipkg.query import run_query
+from ipkg.sparql.prepare import prepare_query
 from ipkg.wikidata import (
     Model,
     Unmappable,
@@ -283,7 +283,7 @@ def test_import_validates_and_reasons_with_the_project(imported: tuple[Settings,
     settings, _ = imported
     kg = build(settings, progress=lambda _: None, cache=False)
     assert len(kg.dataset.graph(external_graph("belarus-wipo")))
-    rows = run_query(kg.dataset, "SELECT ?org WHERE { wd:Q184 wdt:P463 ?org }")
+    rows = kg.dataset.query(prepare_query("SELECT ?org WHERE { wd:Q184 wdt:P463 ?org }").query)
     assert WD.Q177773 in {row[0] for row in rows}  # type: ignore[index]
 
 

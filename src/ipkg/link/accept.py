@@ -16,10 +16,10 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, XSD
 
+from ipkg.build.load import load_sources
 from ipkg.config import Settings
 from ipkg.errors import IpkgError
 from ipkg.link.suggest import Suggestion
-from ipkg.load import load_sources
 from ipkg.namespaces import GRAPH_LINKS, IPKG, IPKGO, bind_prefixes
 from ipkg.wikidata import file_source, qid, qname
 
@@ -110,9 +110,9 @@ def accept(settings: Settings, path: Path, chosen: Sequence[Suggestion]) -> Path
     Raises:
         ValidationFailed / InconsistentData: the links would break the project (nothing is written).
     """
-    from ipkg.build import assemble
+    from ipkg.build import build_with
+    from ipkg.build.load import parse_text
     from ipkg.export import format_turtle, serialize_graph
-    from ipkg.load import parse_text
 
     target = settings.data_dir / SUGGESTED_FILE
     existing = target.read_text(encoding="utf-8") if target.exists() else ""
@@ -142,12 +142,10 @@ def accept(settings: Settings, path: Path, chosen: Sequence[Suggestion]) -> Path
         links.add((claim, IPKGO.claimSubject, s.local))
         links.add((claim, IPKGO.claimValue, Literal(str(s.item), datatype=XSD.anyURI)))
         links.add((claim, IPKGO.confidence, Literal("M" if s.score >= 0.8 else "L")))
-    asserted = dict(sources.asserted_graphs())
     merged = Graph()
     for triple in (*sources.links, *links):
         merged.add(triple)
-    asserted[GRAPH_LINKS] = merged
-    assemble(sources.ontology, sources.shapes, asserted, progress=lambda _: None)
+    build_with(settings, {GRAPH_LINKS: merged})
     header = ""
     for line in existing.splitlines():  # keep the file's leading comment block
         if not line.startswith("#"):
@@ -155,7 +153,7 @@ def accept(settings: Settings, path: Path, chosen: Sequence[Suggestion]) -> Path
         header += line + "\n"
     body = serialize_graph(bind_prefixes(links), "turtle").decode("utf-8")
     text = format_turtle((header or SUGGESTED_HEADER) + body, source=target)
-    from ipkg.wikidata import write_atomic
+    from ipkg.files import write_atomic
 
     write_atomic(target, text.encode("utf-8"))
     return target

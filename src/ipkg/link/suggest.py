@@ -32,11 +32,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from ipkg.build.load import Sources, load_sources
 from ipkg.config import Settings
 from ipkg.link.table import render_table, tsv_cell
-from ipkg.load import Sources, load_sources
 from ipkg.namespaces import IPKG, IPKGO, SRC
-from ipkg.reconciliation import normalize as plain_name
+from ipkg.reconcile import normalize as plain_name
 from ipkg.wikidata import Model, WikidataGraph, qid, qname, read_file, read_wikidata
 
 NOT_LINKABLE = (IPKGO.Claim, IPKGO.Source, IPKGO.Sentence, IPKGO.Membership, IPKGO.Tenure, IPKGO.RankingObservation)

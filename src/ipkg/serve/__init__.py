@@ -21,13 +21,14 @@ log = logging.getLogger("ipkg.serve")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
-    """The WSGI app for ``store`` (built from ``settings`` when not given)."""
+    """The WSGI app for ``store``; without one, build the project's data and open the store on it."""
+    from ipkg.build import build
     from ipkg.config import load_settings
     from ipkg.serve import dumps, entities, graph_store, reconcile, sparql, ui
     from ipkg.store import open_store
 
     settings = settings or load_settings()
-    store = store or open_store(settings)
+    store = store or open_store(settings, build(settings))
     app = Flask("ipkg", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions[EXTENSION] = AppState(settings=settings, store=store)

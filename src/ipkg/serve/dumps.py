@@ -13,10 +13,9 @@ from collections import OrderedDict
 
 from flask import Blueprint, Response, request
 
-from ipkg.errors import NotFound
+from ipkg.errors import NotFound, ProtocolError
 from ipkg.export import FORMATS, GRAPH_SELECTIONS, select_graphs, serialize
 from ipkg.jsonld import CONTEXT_FILE
-from ipkg.serve.protocol import ProtocolError
 from ipkg.serve.state import context_url, state
 
 bp = Blueprint("dumps", __name__)
@@ -40,7 +39,7 @@ def dataset_dump(suffix: str) -> Response:
     with _lock:
         body = _cache.get(key)
     if body is None:
-        body = serialize(select_graphs(store.knowledge_graph.dataset, which), name, context_url=context_url())
+        body = serialize(select_graphs(store.snapshot(), which), name, context_url=context_url())
         with _lock:
             _cache[key] = body
             while len(_cache) > 16:

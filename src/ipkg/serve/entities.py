@@ -30,14 +30,14 @@ from rdflib.term import Node
 from ipkg import jsonld
 from ipkg.errors import NotFound
 from ipkg.namespaces import GRAPH_ONTOLOGY, IPKG
-from ipkg.serve.entity_data import Description, Union
+from ipkg.protocol.negotiation import GRAPH_TYPES, Choice, negotiate, prefers_html
+from ipkg.serve.entity_data import Description
 from ipkg.serve.entity_page import EntityPage
-from ipkg.serve.negotiation import GRAPH_TYPES, Choice, negotiate, prefers_html
 from ipkg.serve.ontology_page import OntologyPage
 from ipkg.serve.responses import rdf_response
 from ipkg.serve.state import context_url, state
 
-__all__ = ["Union", "bp", "entity", "ontology"]  # Union: read by ui through this module
+__all__ = ["bp", "entity", "ontology"]
 
 bp = Blueprint("entities", __name__, template_folder="templates")
 
@@ -61,8 +61,7 @@ def entity(slug: str) -> Response:
     if UNSAFE_SLUG.search(slug):
         raise NotFound(f"no resource {str(IPKG)}{slug} in the knowledge graph (not a valid IRI)")
     iri = URIRef(str(IPKG) + slug)
-    dataset = state().store.knowledge_graph.dataset
-    description = Description(dataset, iri)
+    description = Description(state().store.snapshot(), iri)
     if not description.outgoing and not description.incoming:
         raise NotFound(f"no resource <{iri}> in the knowledge graph; browse from the query page at /")
     choice = _choose()
@@ -74,11 +73,13 @@ def entity(slug: str) -> Response:
 @bp.route("/ontology")
 def ontology() -> Response:
     """The ontology graph: an HTML listing of its classes and properties, or RDF."""
-    dataset = state().store.knowledge_graph.dataset
-    graph = dataset.graph(GRAPH_ONTOLOGY)
+    snapshot = state().store.snapshot()
+    graph = Graph()
+    for s, p, o, _ in snapshot.quads(graph=GRAPH_ONTOLOGY):
+        graph.add((s, p, o))
     choice = _choose()
     if choice is None:
-        return _html(render_template("ontology.html", page=OntologyPage(dataset, graph)))
+        return _html(render_template("ontology.html", page=OntologyPage(snapshot, graph)))
     return _rdf(((s, p, o, GRAPH_ONTOLOGY) for s, p, o in graph), choice)
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
-from ipkg.union import Union, node_key
+from ipkg.store.base import Snapshot
+from ipkg.store.union import Union, node_key
 
-__all__ = ["Description", "Statement", "Union", "node_key", "statements"]  # Union, node_key: re-exported
+__all__ = ["Description", "Statement", "statements"]
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,11 @@ class Statement:
         return ", ".join(sorted(str(g).removeprefix(GRAPH_BASE) for g in self.graphs))
 
 
-def statements(dataset: Dataset, subject: Node | None = None, obj: Node | None = None) -> list[Statement]:
+def statements(snapshot: Snapshot, subject: Node | None = None, obj: Node | None = None) -> list[Statement]:
     """The triples matching ``(subject, ?, obj)`` across every named graph, each with its graphs."""
     found: dict[tuple[Node, Node, Node], set[URIRef]] = {}
-    for s, p, o, g in dataset.quads((subject, None, obj, None)):
-        identifier = g.identifier if isinstance(g, Graph) else g
-        if isinstance(identifier, URIRef):
-            found.setdefault((s, p, o), set()).add(identifier)
+    for s, p, o, g in snapshot.quads(subject, None, obj):
+        found.setdefault((s, p, o), set()).add(g)
     return [
         Statement(s, p, o, frozenset(graphs))
         for (s, p, o), graphs in sorted(found.items(), key=lambda item: tuple(map(node_key, item[0])))
@@ -58,12 +57,12 @@ def statements(dataset: Dataset, subject: Node | None = None, obj: Node | None =
 class Description:
     """What the dataset says about one resource."""
 
-    def __init__(self, dataset: Dataset, iri: URIRef) -> None:
-        self.dataset = dataset
-        self.union = Union(dataset)
+    def __init__(self, snapshot: Snapshot, iri: URIRef) -> None:
+        self.snapshot = snapshot
+        self.union = Union(snapshot)
         self.iri = iri
-        self.outgoing = statements(dataset, subject=iri)
-        self.incoming = [st for st in statements(dataset, obj=iri) if st.subject != iri]
+        self.outgoing = statements(snapshot, subject=iri)
+        self.incoming = [st for st in statements(snapshot, obj=iri) if st.subject != iri]
 
     def bnode_closure(self) -> list[Statement]:
         """Statements about the blank nodes the outgoing values lead to (transitively)."""
@@ -75,7 +74,7 @@ class Description:
             if node in seen:
                 continue
             seen.add(node)
-            for st in statements(self.dataset, subject=node):
+            for st in statements(self.snapshot, subject=node):
                 out.append(st)
                 if isinstance(st.object, BNode):
                     todo.append(st.object)

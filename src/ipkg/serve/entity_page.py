@@ -14,8 +14,9 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS
 from rdflib.term import Node
 
 from ipkg.namespaces import IPKGO, WD
-from ipkg.serve.entity_data import Description, Statement, Union, node_key, statements
+from ipkg.serve.entity_data import Description, Statement, statements
 from ipkg.serve.page_terms import ALTERNATES, Labels, Term, curie, first_literal, wikidata_url
+from ipkg.store.union import Union, node_key
 
 SOURCE_PREDICATES = (PROV.wasDerivedFrom,)
 
@@ -267,7 +268,7 @@ class EntityPage:
             return ()
         return tuple(
             (self._predicate(st.predicate), self.labels.term(st.object))
-            for st in statements(self.d.dataset, subject=node)
+            for st in statements(self.d.snapshot, subject=node)
         )
 
 

@@ -16,28 +16,28 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from ipkg.errors import (
+    BadFormatParameter,
     ConfigError,
     Forbidden,
     InconsistentData,
     IpkgError,
     LoadError,
+    NotAcceptable,
     NotFound,
+    ProtocolError,
     QueryEvaluationError,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
     RemoteServiceError,
     ResultTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
     ValidationFailed,
 )
-from ipkg.serve.negotiation import BadFormatParameter, NotAcceptable, negotiate, prefers_json
-from ipkg.serve.protocol import ProtocolError, UnsupportedMediaType
+from ipkg.protocol.negotiation import negotiate, prefers_json
 
 log = logging.getLogger("ipkg.serve")
-
-
-class Unauthorized(IpkgError):
-    """Credentials are required (HTTP 401 with ``WWW-Authenticate: Bearer``)."""
 
 
 STATUS: tuple[tuple[type[IpkgError], int, str], ...] = (

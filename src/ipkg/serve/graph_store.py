@@ -12,11 +12,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from rdflib import Graph, URIRef
 
-from ipkg.errors import Forbidden, NotFound
-from ipkg.load import is_valid_iri, parse_text
+from ipkg.build.load import is_valid_iri, parse_text
+from ipkg.errors import Forbidden, NotFound, ProtocolError, UnsupportedMediaType
 from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
-from ipkg.serve.negotiation import GRAPH_TYPES, negotiate
-from ipkg.serve.protocol import ProtocolError, UnsupportedMediaType
+from ipkg.protocol.negotiation import GRAPH_TYPES, negotiate
 from ipkg.serve.responses import rdf_response
 from ipkg.serve.sparql import authorize_write
 from ipkg.serve.state import state

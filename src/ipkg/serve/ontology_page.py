@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 from rdflib.term import Node
 
 from ipkg.namespaces import IPKGO
-from ipkg.serve.entity_data import Union, node_key
 from ipkg.serve.page_terms import ALTERNATES, ONTOLOGY_IRI, Labels, Term, first_literal
+from ipkg.store.base import Snapshot
+from ipkg.store.union import Union, node_key
 
 
 @dataclass
@@ -53,10 +54,10 @@ class OntologyPage:
         ("equivalent to", OWL.equivalentProperty),
     )
 
-    def __init__(self, dataset: Dataset, graph: Graph) -> None:
-        self.dataset = Union(dataset)
+    def __init__(self, snapshot: Snapshot, graph: Graph) -> None:
+        self.union = Union(snapshot)
         self.graph = graph
-        self.labels = Labels(self.dataset)
+        self.labels = Labels(self.union)
         self.iri = str(ONTOLOGY_IRI)
         self.title = str(
             first_literal(graph.objects(ONTOLOGY_IRI, DCTERMS.title))
@@ -95,7 +96,7 @@ class OntologyPage:
                 facts.append((name, values))
         count = None
         if kind == OWL.Class:
-            count = len(self.dataset.subjects(RDF.type, node))
+            count = len(self.union.subjects(RDF.type, node))
         return OntologyTerm(
             local, f"ipkgo:{local}", self.labels.label(node) or local, self.labels.definition(node), facts, count
         )

@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ipkg.namespaces import BASE, IPKG, IPKGO, PREFIXES, WD, WDT
-from ipkg.serve.entity_data import Union
+from ipkg.store.union import Union
 
 ONTOLOGY_IRI = URIRef(BASE + "ontology")
 """The ``owl:Ontology`` resource; its terms are ``ONTOLOGY_IRI#Term``."""
@@ -106,7 +106,7 @@ class Labels:
     """Labels from the whole dataset (English first), cached for one page."""
 
     def __init__(self, union: Union) -> None:
-        self.dataset = union
+        self.union = union
         self._cache: dict[Node, str | None] = {}
 
     def label(self, node: Node) -> str | None:
@@ -115,7 +115,7 @@ class Labels:
             found: str | None = None
             fallback: str | None = None
             for predicate in LABEL_PREDICATES:
-                for value in self.dataset.objects(node, predicate):
+                for value in self.union.objects(node, predicate):
                     if not isinstance(value, Literal):
                         continue
                     if value.language and value.language.lower().startswith("en"):
@@ -135,7 +135,7 @@ class Labels:
     def definition(self, node: Node) -> str | None:
         """The English definition or comment."""
         for predicate in DEFINITION_PREDICATES:
-            values = [v for v in self.dataset.objects(node, predicate) if isinstance(v, Literal)]
+            values = [v for v in self.union.objects(node, predicate) if isinstance(v, Literal)]
             english = [v for v in values if (v.language or "en").lower().startswith("en")]
             if english or values:
                 return str(sorted(english or values)[0])

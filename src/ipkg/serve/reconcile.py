@@ -14,14 +14,14 @@ Routes (the spec's sections in brackets):
 - ``GET /reconcile/suggest/{entity,type,property}?prefix=…`` and
   ``/reconcile/flyout/{entity,type,property}?id=…`` [Suggest Services].
 
-The views translate HTTP to ``ipkg.reconciliation`` (the index, the scoring,
+The views translate HTTP to ``ipkg.reconcile`` (the index, the scoring,
 the match decision) and back. A malformed request is a ``ProtocolError``
 (400) naming the query and the field. JSONP (``callback=``, optional in 0.2)
 is served only for a callback name that is a plain JavaScript identifier.
 
 The work is split by job, and every name this module had stays importable from here:
-``ipkg.serve.reconcile_parse`` turns requests into queries,
-``ipkg.serve.reconcile_services`` builds the manifest, preview, suggest,
+``ipkg.reconcile.requests`` turns requests into queries,
+``ipkg.reconcile.documents`` builds the manifest, preview, suggest,
 flyout and data extension payloads; this module holds the routes, the
 HTTP helpers and the index of the current snapshot.
 """
@@ -35,9 +35,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from ipkg.deadline import deadline
-from ipkg.errors import NotFound
-from ipkg.reconciliation import (
+from ipkg.errors import NotFound, ProtocolError
+from ipkg.reconcile import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     Entity,
@@ -48,8 +47,20 @@ from ipkg.reconciliation import (
     normalize,
     reconcile,
 )
-from ipkg.serve.protocol import ProtocolError
-from ipkg.serve.reconcile_parse import (
+from ipkg.reconcile.documents import (
+    PREVIEW_SIZE,
+    SERVICE_NAME,
+    VERSIONS,
+    entity_flyout,
+    entity_suggestions,
+    extend,
+    manifest,
+    preview_html,
+    property_proposals,
+    term_flyout,
+    term_suggestions,
+)
+from ipkg.reconcile.requests import (
     BATCH_SIZE,
     CONDITION_FIELDS,
     DRAFT_FIELDS,
@@ -66,21 +77,8 @@ from ipkg.serve.reconcile_parse import (
     resolve_property,
     resolve_type,
 )
-from ipkg.serve.reconcile_services import (
-    PREVIEW_SIZE,
-    SERVICE_NAME,
-    VERSIONS,
-    entity_flyout,
-    entity_suggestions,
-    extend,
-    manifest,
-    preview_html,
-    property_proposals,
-    request_root,
-    term_flyout,
-    term_suggestions,
-)
 from ipkg.serve.state import state
+from ipkg.sparql.deadline import deadline
 
 __all__ = [
     "BATCH_SIZE",
@@ -132,15 +130,16 @@ class IndexCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._source: object | None = None
+        self._generation = -1
         self._index: Index | None = None
 
     def get(self) -> Index:
-        kg = state().store.knowledge_graph
+        store = state().store
         with self._lock:
-            if self._index is None or self._source is not kg:
-                self._index = Index.build(kg.dataset)
-                self._source = kg
+            if self._index is None or self._generation != store.generation:
+                snapshot = store.snapshot()
+                self._index = Index.build(snapshot)
+                self._generation = snapshot.generation
             return self._index
 
 
@@ -203,8 +202,8 @@ def endpoint() -> Response:
         query = parse_query("query", single, idx)
         return _reply({"result": [candidate_json(idx, c) for c in _run(idx, [query])[0]]})
     if given["extend"] is not None:
-        return _reply(extend(idx, parse_json(given["extend"], "extend")))
-    return _reply(manifest(idx))
+        return _reply(extend(idx, parse_json(given["extend"], "extend"), timeout=state().settings.query_timeout))
+    return _reply(manifest(idx, request_root()))
 
 
 @bp.route("/reconcile/match", methods=["POST"])
@@ -255,6 +254,11 @@ def _entity(idx: Index) -> Entity:
     if entity is None:
         raise NotFound(f"no entity {given!r} in the knowledge graph (ids are slugs such as 'belarus')")
     return entity
+
+
+def request_root() -> str:
+    """The root URL of the current request, without the trailing slash."""
+    return request.url_root.rstrip("/")
 
 
 @bp.route("/reconcile/preview")

@@ -6,7 +6,7 @@ from flask import Response
 from rdflib import Graph
 
 from ipkg.export import serialize_graph
-from ipkg.serve.negotiation import Choice
+from ipkg.protocol.negotiation import Choice
 from ipkg.serve.state import context_url
 
 

@@ -14,19 +14,17 @@ import logging
 
 from flask import Blueprint, Response, request
 
-from ipkg.errors import Forbidden
-from ipkg.query import format_result, prepare_query
+from ipkg.errors import Forbidden, Unauthorized
+from ipkg.protocol.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate, prefers_html, prefers_json
+from ipkg.protocol.requests import NoOperation, QueryRequest, UpdateRequest, parse_request
 from ipkg.serve.description import service_description, void_description
-from ipkg.serve.errors import Unauthorized
-from ipkg.serve.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate, prefers_html, prefers_json
-from ipkg.serve.protocol import NoOperation, QueryRequest, UpdateRequest, parse_request
 from ipkg.serve.responses import rdf_response
 from ipkg.serve.state import state
+from ipkg.sparql.prepare import prepare_query, prepare_update
+from ipkg.sparql.results import format_result
 
 log = logging.getLogger("ipkg.serve")
 bp = Blueprint("sparql", __name__)
-
-GRAPH_FORMS = ("ConstructQuery", "DescribeQuery")
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -53,17 +51,17 @@ def run_query(operation: QueryRequest) -> Response:
     app_state = state()
     settings = app_state.settings
     request.environ["ipkg.query"] = operation.query
-    form = prepare_query(operation.query, request.base_url).algebra.name
-    offered = GRAPH_TYPES if form in GRAPH_FORMS else RESULT_TYPES
+    prepared = prepare_query(operation.query, request.base_url)
+    offered = GRAPH_TYPES if prepared.returns_graph else RESULT_TYPES
     choice = negotiate(offered, request.headers.get("Accept"), operation.formats)
     result = app_state.store.query(
-        operation.query,
+        prepared,
         dataset=operation.dataset,
         timeout=operation.timeout or settings.query_timeout,
         max_rows=settings.max_result_rows,
         base=request.base_url,
     )
-    if form in GRAPH_FORMS:
+    if prepared.returns_graph:
         assert result.graph is not None
         return rdf_response(result.graph, choice)
     response = Response(format_result(result, choice.serializer), content_type=choice.content_type)
@@ -78,7 +76,7 @@ def run_update(operation: UpdateRequest) -> Response:
     request.environ["ipkg.write"] = True
     request.environ["ipkg.query"] = operation.update
     outcome = app_state.store.update(
-        operation.update,
+        prepare_update(operation.update, request.base_url),
         base=request.base_url,
         timeout=operation.timeout or app_state.settings.query_timeout,
         using_graphs=operation.using_graphs,

@@ -18,7 +18,6 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory, url_for
 
 from ipkg.namespaces import BASE, IPKG
-from ipkg.serve.entities import Union
 from ipkg.serve.state import state
 
 bp = Blueprint("ui", __name__, template_folder="templates")
@@ -143,7 +142,7 @@ def render_ui() -> Response:
         yasgui_js=url_for("ui.yasgui_asset", filename="yasgui.min.js", v=version or None),
         yasgui_css=url_for("ui.yasgui_asset", filename="yasgui.min.css", v=version or None),
         start_entity=url_for("entities.entity", slug="belarus")
-        if (belarus, None, None) in Union(store.knowledge_graph.dataset)
+        if next(store.snapshot().quads(belarus), None) is not None
         else None,
         site_base=BASE,
     )

@@ -1,43 +1,29 @@
-"""The store interface the endpoint talks to, and what every backend shares.
+"""The store interface: the only door to the data once the server has built it.
 
-A store answers queries over a chosen RDF dataset with a time limit and a row
-limit, applies updates as transactions (validate with the shapes, re-reason,
-then commit, or change nothing), and reads or replaces named graphs. The
-limits, the transaction rule and the SERVICE/LOAD allow-list are enforced
-here and in ``guard``, not per backend, so they hold whichever store is used.
+A store answers prepared queries over a chosen RDF dataset with a time limit
+and a row limit, applies updates as transactions (validate with the shapes,
+re-reason, then commit, or change nothing), reads or replaces named graphs,
+and hands out read-only snapshots for everything that is not SPARQL (entity
+pages, statistics, dumps, the reconciliation index). Views, the CLI and the
+index use only these methods, so any backend can stand behind them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from rdflib import Graph, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.query import Result
-from rdflib.term import Identifier, Variable
+from rdflib.term import Identifier, Node, Variable
 
-from ipkg.build import KnowledgeGraph
 from ipkg.errors import ResultTooLarge
+from ipkg.protocol.dataset import DatasetSpec
+from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate
 
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """The RDF dataset a query runs over (SPARQL 1.1 Protocol §2.1.4, Query §13).
-
-    Empty ``default_graphs`` and ``named_graphs`` mean the store's own dataset:
-    the union of every graph as default graph (without the inferred graph when
-    ``infer`` is false) and every graph as a named graph.
-    """
-
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    infer: bool = True
-
-    @property
-    def explicit(self) -> bool:
-        """Whether the request named its graphs (protocol parameters or FROM / FROM NAMED)."""
-        return bool(self.default_graphs or self.named_graphs)
+Quad = tuple[Node, Node, Node, URIRef]
+"""Subject, predicate, object and the IRI of the named graph holding the triple."""
 
 
 @dataclass(frozen=True)
@@ -53,20 +39,42 @@ class UpdateOutcome:
         return f"committed: {self.added} triple(s) added, {self.removed} removed (generation {self.generation})"
 
 
-class Store(Protocol):
-    """What the endpoint needs from a backend."""
+class Snapshot(Protocol):
+    """One committed state of the store, read without locks and never changed."""
 
     @property
-    def knowledge_graph(self) -> KnowledgeGraph:
-        """The current committed snapshot (never mutated after it is published)."""
+    def generation(self) -> int:
+        """The store generation this snapshot shows."""
+
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: URIRef | None = None,
+    ) -> Iterator[Quad]:
+        """Quads matching the pattern (``None`` matches anything), in the named graphs."""
+
+    def graph_sizes(self) -> dict[URIRef, int]:
+        """Triples per non-empty named graph, sorted by IRI."""
+
+    def to_dataset(self, graphs: Iterable[URIRef]) -> Dataset:
+        """A dataset holding these named graphs (for serialisers); unknown graphs are left out."""
+
+
+class Store(Protocol):
+    """What the endpoint needs from a backend."""
 
     @property
     def generation(self) -> int:
         """Increases by one with every committed change (for caches and ETags)."""
 
+    def snapshot(self) -> Snapshot:
+        """The current committed state, for reads other than SPARQL."""
+
     def query(
         self,
-        text: str,
+        query: PreparedQuery | str,
         *,
         dataset: DatasetSpec = DatasetSpec(),
         timeout: float | None = None,
@@ -77,7 +85,7 @@ class Store(Protocol):
 
     def update(
         self,
-        text: str,
+        update: PreparedUpdate | str,
         *,
         base: str | None = None,
         timeout: float | None = None,
@@ -128,8 +136,3 @@ def _at_most(
         if max_rows is not None and count > max_rows:
             raise ResultTooLarge(max_rows)
         yield solution
-
-
-def graph_iris(values: Sequence[str]) -> tuple[str, ...]:
-    """Graph IRIs, deduplicated, order kept."""
-    return tuple(dict.fromkeys(values))

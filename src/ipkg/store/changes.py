@@ -21,17 +21,13 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import FrozenBindings, QueryContext, Update
 from rdflib.term import Node
 
-from ipkg.deadline import DeadlineMemory
-from ipkg.errors import IpkgError
-from ipkg.load import parse_text
+from ipkg.build.load import parse_text
+from ipkg.errors import ProtocolConflict
 from ipkg.namespaces import GRAPH_FACTS
-from ipkg.query import prepare_update
+from ipkg.sparql.deadline import DeadlineMemory
+from ipkg.sparql.prepare import prepare_update
 
 Triple = tuple[Node, Node, Node]
-
-
-class ProtocolConflict(IpkgError):
-    """using-graph-uri / using-named-graph-uri together with USING or WITH (Protocol §2.2.3)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ class UpdateChange:
             QuerySyntaxError: the text does not parse.
             ProtocolConflict: protocol USING graphs and USING/WITH in the text.
         """
-        prepared = prepare_update(self.update, self.base)
+        prepared = prepare_update(self.update, self.base).update
         if not (self.using_graphs or self.using_named_graphs):
             return prepared
         clauses = [CompValue("UsingClause", default=URIRef(g)) for g in self.using_graphs]
@@ -58,7 +54,7 @@ class UpdateChange:
         for operation in prepared.algebra:
             if operation.name != "Modify":
                 continue
-            if operation.using or operation.withClause:  # not .get: see MemoryStore.query
+            if operation.using or operation.withClause:  # attributes: CompValue.get(name) gives name when missing
                 raise ProtocolConflict(
                     "using-graph-uri/using-named-graph-uri cannot be combined with USING or WITH in the update"
                 )

@@ -2,7 +2,7 @@
 
 Readers take the current ``KnowledgeGraph`` snapshot and never lock; a writer
 copies the asserted graphs, applies its change to the copy, rebuilds (validate
-→ reason) with ``build.assemble``, appends the change to a journal, and only
+→ reason) with ``build.rebuild``, appends the change to a journal, and only
 then publishes the new snapshot. A change that fails at any step leaves the
 published snapshot untouched. On start the journal is replayed over the
 freshly built files, so committed updates survive a restart while edits to
@@ -17,24 +17,25 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.plugins.sparql.sparql import Query, SPARQLError
+from rdflib.plugins.sparql.sparql import SPARQLError
 from rdflib.query import Result
+from rdflib.term import Node
 
-import ipkg.federation  # noqa: F401 - installs the SERVICE evaluator
-from ipkg.build import KnowledgeGraph, assemble
-from ipkg.deadline import DeadlineMemory, deadline
+from ipkg.build import KnowledgeGraph, rebuild
 from ipkg.errors import Forbidden, IpkgError, QueryEvaluationError
 from ipkg.export import serialize_graph
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from ipkg.query import prepare_query
-from ipkg.store.base import DatasetSpec, UpdateOutcome, materialize
+from ipkg.protocol.dataset import DatasetSpec
+from ipkg.sparql.deadline import DeadlineMemory, deadline
+from ipkg.sparql.guard import check_remote
+from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
+from ipkg.store.base import Quad, UpdateOutcome, materialize
 from ipkg.store.changes import Change, GraphChange, UpdateChange, apply_change, from_json, to_json
-from ipkg.store.guard import check_remote
 
 log = logging.getLogger("ipkg.store")
 
@@ -70,42 +71,38 @@ class MemoryStore:
         """Number of changes committed since start (journal replay counts as one)."""
         return self._snapshot[1]
 
+    def snapshot(self) -> DatasetSnapshot:
+        """The current committed state."""
+        kg, generation = self._snapshot
+        return DatasetSnapshot(kg.dataset, generation)
+
     # -- reads ---------------------------------------------------------------
 
     def query(
         self,
-        text: str,
+        query: PreparedQuery | str,
         *,
         dataset: DatasetSpec = DatasetSpec(),
         timeout: float | None = None,
         max_rows: int | None = None,
         base: str | None = None,
     ) -> Result:
-        """Evaluate ``text`` over the requested dataset, fully, within the limits.
+        """Evaluate a query over the requested dataset, fully, within the limits.
 
         Protocol graphs (``dataset``) override the query's own FROM / FROM NAMED.
 
         Raises:
             QuerySyntaxError, Forbidden, QueryTimeout, ResultTooLarge.
         """
-        prepared = prepare_query(text, base)
-        check_remote(prepared.algebra, self._allowlist)
-        # Attribute access, not ``.get``: rdflib's CompValue.get(name) returns ``name`` itself for a
-        # missing key, which is truthy; attribute access gives None.
-        clause = prepared.algebra.datasetClause
-        if not dataset.explicit and clause:
-            dataset = DatasetSpec(
-                default_graphs=tuple(str(c.default) for c in clause if c.default is not None),
-                named_graphs=tuple(str(c.named) for c in clause if c.named is not None),
-                infer=dataset.infer,
-            )
-        if clause:
-            prepared = _without_dataset_clause(prepared)
+        prepared = query if isinstance(query, PreparedQuery) else prepare_query(query, base)
+        check_remote(prepared.remote_targets, self._allowlist)
+        if not dataset.explicit and (prepared.default_graphs or prepared.named_graphs):
+            dataset = DatasetSpec(prepared.default_graphs, prepared.named_graphs, infer=dataset.infer)
         kg, generation = self._snapshot  # one read: the data and its generation always match
         target = self._view(kg, generation, dataset)
         with deadline(timeout):
             try:
-                return materialize(target.query(prepared, base=base), max_rows)
+                return materialize(target.query(prepared.query, base=base), max_rows)
             except (TypeError, ValueError, ArithmeticError, RecursionError, SPARQLError) as exc:
                 # rdflib lets some expression errors escape instead of leaving the value unbound
                 log.warning("query evaluation failed: %r", exc, exc_info=True)
@@ -129,12 +126,7 @@ class MemoryStore:
 
     def graph_sizes(self) -> dict[URIRef, int]:
         """Triples per non-empty named graph, sorted by IRI."""
-        graphs = self.knowledge_graph.dataset.graphs()
-        return {
-            URIRef(str(g.identifier)): len(g)
-            for g in sorted(graphs, key=lambda g: str(g.identifier))
-            if len(g) and is_named_graph(g.identifier)
-        }
+        return self.snapshot().graph_sizes()
 
     def _view(self, kg: KnowledgeGraph, generation: int, spec: DatasetSpec) -> Dataset:
         if not spec.explicit and spec.infer:
@@ -155,7 +147,7 @@ class MemoryStore:
 
     def update(
         self,
-        text: str,
+        update: PreparedUpdate | str,
         *,
         base: str | None = None,
         timeout: float | None = None,
@@ -173,9 +165,9 @@ class MemoryStore:
             QuerySyntaxError, Forbidden, ProtocolConflict, ValidationFailed,
             InconsistentData, QueryTimeout.
         """
-        change = UpdateChange(text, base, using_graphs, using_named_graphs)
-        check_remote(change.prepare().algebra, self._allowlist)
-        return self._commit(change, timeout)
+        prepared = update if isinstance(update, PreparedUpdate) else prepare_update(update, base)
+        check_remote(prepared.remote_targets, self._allowlist)
+        return self._commit(UpdateChange(prepared.text, base, using_graphs, using_named_graphs), timeout)
 
     def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
         """Graph Store Protocol writes: replace, merge into or (``graph=None``) empty one graph."""
@@ -216,7 +208,7 @@ class MemoryStore:
             special = identifier in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS)
             if is_named_graph(identifier) and not special and len(graph):
                 asserted[identifier] = graph  # type: ignore[index]
-        return assemble(scratch.graph(GRAPH_ONTOLOGY), kg.shapes, asserted, progress=log.debug)
+        return rebuild(scratch.graph(GRAPH_ONTOLOGY), kg.shapes, asserted, progress=log.debug)
 
     # -- journal -------------------------------------------------------------
 
@@ -242,11 +234,6 @@ class MemoryStore:
             log.info("replaying %d committed update(s) from %s", len(changes), journal)
             kg, generation = self._snapshot
             self._snapshot = (self._apply(kg, changes, None), generation + 1)
-
-
-def _without_dataset_clause(query: Query) -> Query:
-    algebra = CompValue(query.algebra.name, **{k: v for k, v in query.algebra.items() if k != "datasetClause"})
-    return Query(query.prologue, algebra)
 
 
 def is_named_graph(identifier: object) -> bool:
@@ -290,3 +277,51 @@ def _asserted_triples(kg: KnowledgeGraph) -> set[tuple[object, ...]]:
         if graph.identifier != GRAPH_INFERRED
         for triple in graph
     }
+
+
+class DatasetSnapshot:
+    """A committed rdflib dataset, read through the ``Snapshot`` interface."""
+
+    def __init__(self, dataset: Dataset, generation: int) -> None:
+        self._dataset = dataset
+        self._generation = generation
+
+    @property
+    def generation(self) -> int:
+        """The store generation this snapshot shows."""
+        return self._generation
+
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: URIRef | None = None,
+    ) -> Iterator[Quad]:
+        """Quads matching the pattern, in the named graphs."""
+        # A Graph over the store, not ``dataset.graph(iri)``, which would create a missing graph.
+        context = None if graph is None else Graph(store=self._dataset.store, identifier=graph)
+        for s, p, o, g in self._dataset.quads((subject, predicate, obj, context)):
+            identifier = g.identifier if isinstance(g, Graph) else g
+            if is_named_graph(identifier):
+                yield s, p, o, identifier  # type: ignore[misc]
+
+    def graph_sizes(self) -> dict[URIRef, int]:
+        """Triples per non-empty named graph, sorted by IRI."""
+        graphs = self._dataset.graphs()
+        return {
+            URIRef(str(g.identifier)): len(g)
+            for g in sorted(graphs, key=lambda g: str(g.identifier))
+            if len(g) and is_named_graph(g.identifier)
+        }
+
+    def to_dataset(self, graphs: Iterable[URIRef]) -> Dataset:
+        """A new dataset with copies of these graphs."""
+        dataset = Dataset()
+        existing = self.graph_sizes()
+        for iri in graphs:
+            if iri in existing:
+                target = dataset.graph(iri)
+                for triple in Graph(store=self._dataset.store, identifier=iri):
+                    target.add(triple)
+        return dataset

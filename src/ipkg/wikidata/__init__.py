@@ -67,7 +67,7 @@ ipkgo:Organization), which the reasoner would conclude anyway, so that the
 shapes, which judge asserted data, see them.
 
 Nothing is written unless the result validates and reasons together with the
-project's current asserted graphs (``build.assemble``).
+project's current asserted graphs (``build.build_with``).
 
 The package is split by job: ``model`` (the alignment read from the ontology),
 ``read`` (the dump format), ``values`` (times and quantities), ``context`` (the
@@ -88,7 +88,6 @@ from ipkg.wikidata.importer import (
     list_imports,
     map_file,
     remove_import,
-    write_atomic,
 )
 from ipkg.wikidata.mapping import Mapper
 from ipkg.wikidata.model import DIRECT_RE, ITEM_RE, Model, NaryPattern, Unmappable, qid, qname
@@ -161,5 +160,4 @@ __all__ = [
     "read_wikidata",
     "remove_import",
     "time_literal",
-    "write_atomic",
 ]

@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from ipkg.load import Sources
+from ipkg.build.load import Sources
 from ipkg.namespaces import IPKGO, SRC
 from ipkg.wikidata.model import Model, qid
 

@@ -7,16 +7,16 @@ manage the imported graphs kept under ``<state_dir>/external``.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph
 
+from ipkg.build.load import Sources, load_sources
 from ipkg.config import Settings
 from ipkg.errors import IpkgError
-from ipkg.load import Sources, load_sources
+from ipkg.files import write_atomic
 from ipkg.namespaces import external_graph
 from ipkg.wikidata.context import file_source, local_classes
 from ipkg.wikidata.mapping import Mapper
@@ -91,41 +91,22 @@ def import_wikidata(
         InconsistentData: the result contradicts the ontology (e.g. an item linked to a local
             resource of a disjoint class).
     """
-    from ipkg.build import assemble
+    from ipkg.build import build_with
     from ipkg.export import serialize_graph
 
     name = check_name(name) if name else default_name(path)
     sources = load_sources(settings)
     graph, report = map_file(path, sources, name=name)
-    asserted = dict(sources.asserted_graphs())
-    asserted[external_graph(name)] = graph
-    assemble(sources.ontology, sources.shapes, asserted, progress=progress)
+    build_with(settings, {external_graph(name): graph}, progress=progress)
     target = external_dir(settings) / f"{name}.nt"
     write_atomic(target, serialize_graph(graph, "ntriples"))
     report.written = target
     return report
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
-
-    Raises:
-        IpkgError: the folder or file cannot be written.
-    """
-    scratch = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch.write_bytes(data)
-        os.replace(scratch, path)
-    except OSError as exc:
-        raise IpkgError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        scratch.unlink(missing_ok=True)
-
-
 def list_imports(settings: Settings) -> list[tuple[str, Path, int]]:
     """(name, file, triples) of every imported graph, by name."""
-    from ipkg.load import parse_files, rdf_files
+    from ipkg.build.load import parse_files, rdf_files
 
     folder = external_dir(settings)
     if not folder.is_dir():
@@ -134,28 +115,20 @@ def list_imports(settings: Settings) -> list[tuple[str, Path, int]]:
 
 
 def remove_import(settings: Settings, name: str) -> Path:
-    """Delete the imported graph ``name``, if the rest of the project still validates without it.
+    """Delete the imported graph ``name``, if the rest of the project still builds without it.
 
     Raises:
         NotFound: there is no such import.
         ValidationFailed: local data depends on it (e.g. a shape needs a type only it asserts).
     """
-    from ipkg.errors import NotFound, ValidationFailed
-    from ipkg.validate import validate
+    from ipkg.build import build_with
+    from ipkg.errors import NotFound
 
     check_name(name)
     target = external_dir(settings) / f"{name}.nt"
     if not target.exists():
         known = ", ".join(n for n, _, _ in list_imports(settings)) or "none"
         raise NotFound(f"no imported graph {name!r} (imported: {known})")
-    sources = load_sources(settings)
-    rest = {g: graph for g, graph in sources.asserted_graphs().items() if g != external_graph(name)}
-    union = Graph()
-    for graph in rest.values():
-        for triple in graph:
-            union.add(triple)
-    report = validate(union, sources.shapes, sources.ontology)
-    if not report.conforms:
-        raise ValidationFailed(report)
+    build_with(settings, {external_graph(name): None})
     target.unlink()
     return target

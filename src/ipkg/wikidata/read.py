@@ -16,8 +16,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from ipkg.build.load import parse_text
 from ipkg.errors import LoadError
-from ipkg.load import parse_text
 from ipkg.namespaces import PQV, PS, PSV, WIKIBASE
 from ipkg.wikidata.model import DIRECT_RE, ITEM_RE, qid, qname
 

@@ -1,0 +1,199 @@
+"""Parsing of reconciliation requests: 0.2 batches and single queries, 1.0-draft batches, ids.
+
+Split from ``ipkg.serve.reconcile`` (which re-exports every name here) so the
+routes read apart from the rules a request must follow. Each function turns
+decoded JSON into ``ipkg.reconcile`` values (:class:`Query`,
+:class:`Condition`, IRIs) or raises a ``ProtocolError`` (400) naming the query
+and the field at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rdflib import URIRef
+
+from ipkg.errors import ProtocolError
+from ipkg.reconcile import DEFAULT_LIMIT, MAX_LIMIT, SCHEMA_SPACE, Condition, Index, Query, resolve
+
+BATCH_SIZE = 50
+"""Announced as ``batch_size``; a batch of more than ``MAX_BATCH`` queries is refused."""
+MAX_BATCH = 500
+QUERY_FIELDS = frozenset({"query", "type", "limit", "properties", "type_strict"})
+DRAFT_FIELDS = frozenset({"type", "limit", "conditions", "lang", "dir"})
+CONDITION_FIELDS = frozenset(
+    {"matchType", "propertyId", "propertyValue", "required", "matchQuantifier", "matchQualifier", "lang", "dir"}
+)
+
+
+def parse_json(text: str, parameter: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ProtocolError(f"parameter {parameter!r} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(f"parameter {parameter!r} is nested too deeply") from None
+
+
+def parse_batch(batch: Any, idx: Index) -> list[Query]:
+    """A 0.2 batch ``{"q0": {...}, ...}``.
+
+    Raises:
+        ProtocolError: not an object of query objects, or a query is malformed (the message names it).
+    """
+    if not isinstance(batch, dict) or not batch:
+        raise ProtocolError('parameter \'queries\' must be a JSON object of queries, e.g. {"q0": {"query": "Belarus"}}')
+    if len(batch) > MAX_BATCH:
+        raise ProtocolError(f"{len(batch)} queries in one batch; send at most {MAX_BATCH} (batch_size: {BATCH_SIZE})")
+    return [parse_query(str(key), value, idx) for key, value in batch.items()]
+
+
+def parse_query(key: str, given: Any, idx: Index) -> Query:
+    """One 0.2 query object (or a bare string, as version 0.1 allowed for ``query=``)."""
+    where = f"query {key!r}"
+    if isinstance(given, str):
+        given = {"query": given}
+    if not isinstance(given, dict):
+        raise ProtocolError(f"{where} must be a JSON object with a 'query' string")
+    unknown = sorted(set(given) - QUERY_FIELDS)
+    if unknown:
+        raise ProtocolError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(sorted(QUERY_FIELDS))})")
+    text = given.get("query")
+    if text is not None and not isinstance(text, str):
+        raise ProtocolError(f"{where}: 'query' must be a string")
+    text = text.strip() if text and text.strip() else None
+    raw_types = given.get("type") or []
+    raw_types = [raw_types] if isinstance(raw_types, str) else raw_types
+    if not isinstance(raw_types, list) or not all(isinstance(t, str) for t in raw_types):
+        raise ProtocolError(f"{where}: 'type' must be a type id or a list of them")
+    strict = given.get("type_strict", "any")
+    if strict not in ("any", "should", "all"):
+        raise ProtocolError(f"{where}: 'type_strict' must be 'any', 'should' or 'all', not {strict!r}")
+    properties = given.get("properties", [])
+    if not isinstance(properties, list):
+        raise ProtocolError(f'{where}: \'properties\' must be a list of {{"pid": …, "v": …}}')
+    conditions = []
+    for number, prop in enumerate(properties):
+        if not isinstance(prop, dict) or not isinstance(prop.get("pid"), str) or "v" not in prop:
+            raise ProtocolError(f'{where}: properties[{number}] must be {{"pid": "<property id>", "v": <value>}}')
+        conditions.append(make_condition(f"{where}: properties[{number}]", prop["pid"], prop["v"], idx))
+    if text is None and not conditions:
+        raise ProtocolError(f"{where} has neither a 'query' string nor 'properties'")
+    return Query(
+        key,
+        text,
+        tuple(resolve_type(t, idx, where) for t in raw_types),
+        strict,
+        parse_limit(given.get("limit"), where),
+        tuple(conditions),
+    )
+
+
+def parse_draft_batch(batch: Any, idx: Index) -> list[Query]:
+    """A 1.0-draft batch ``{"queries": [{"conditions": [...], "type": …, "limit": …}]}``."""
+    queries = batch.get("queries") if isinstance(batch, dict) else None
+    if not isinstance(queries, list) or not queries:
+        raise ProtocolError('a 1.0-draft batch is {"queries": [{"conditions": [...]}, ...]} with at least one query')
+    if len(queries) > MAX_BATCH:
+        raise ProtocolError(f"{len(queries)} queries in one batch; send at most {MAX_BATCH}")
+    return [parse_draft_query(number, given, idx) for number, given in enumerate(queries)]
+
+
+def parse_draft_query(number: int, given: Any, idx: Index) -> Query:
+    where = f"queries[{number}]"
+    if not isinstance(given, dict):
+        raise ProtocolError(f"{where} must be an object")
+    unknown = sorted(set(given) - DRAFT_FIELDS)
+    if unknown:
+        raise ProtocolError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(sorted(DRAFT_FIELDS))})")
+    conditions = given.get("conditions")
+    if not isinstance(conditions, list) or not conditions:
+        raise ProtocolError(f"{where}: 'conditions' must be a non-empty list")
+    texts: list[str] = []
+    ids: list[str] = []
+    props: list[Condition] = []
+    for position, cond in enumerate(conditions):
+        at = f"{where}.conditions[{position}]"
+        if not isinstance(cond, dict) or "propertyValue" not in cond:
+            raise ProtocolError(f"{at} must be an object with 'matchType' and 'propertyValue'")
+        unknown = sorted(set(cond) - CONDITION_FIELDS)
+        if unknown:
+            raise ProtocolError(f"{at}: unknown field {unknown[0]!r}")
+        kind, value = cond.get("matchType"), cond["propertyValue"]
+        values = value if isinstance(value, list) else [value]
+        if kind == "name":
+            texts.extend(v for v in values if isinstance(v, str) and v.strip())
+        elif kind == "id":
+            ids.extend(str(v["id"] if isinstance(v, dict) else v) for v in values)
+        elif kind == "property" and isinstance(cond.get("propertyId"), str):
+            quantifier = cond.get("matchQuantifier", "any")
+            if quantifier not in ("any", "all", "none"):
+                raise ProtocolError(f"{at}: 'matchQuantifier' must be 'any', 'all' or 'none'")
+            base = make_condition(at, cond["propertyId"], value, idx)
+            props.append(
+                Condition(base.pid, base.predicate, base.values, bool(cond.get("required", False)), quantifier)
+            )
+        else:
+            raise ProtocolError(f"{at}: 'matchType' must be 'name', 'id' or 'property' (with a 'propertyId')")
+    if len(texts) > 1:
+        raise ProtocolError(f"{where}: give one 'name' condition (got {len(texts)})")
+    given_type = given.get("type")
+    if given_type is not None and not isinstance(given_type, str):
+        raise ProtocolError(f"{where}: 'type' must be one type id")
+    types = (resolve_type(given_type, idx, where),) if given_type else ()
+    return Query(
+        str(number),
+        texts[0].strip() if texts else None,
+        types,
+        "any",
+        parse_limit(given.get("limit"), where),
+        tuple(props),
+        tuple(ids),
+    )
+
+
+def parse_limit(value: Any, where: str) -> int:
+    if value is None:
+        return DEFAULT_LIMIT
+    number_like = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not number_like or value != int(value) or value < 1:
+        raise ProtocolError(f"{where}: 'limit' must be a positive integer, not {value!r}")
+    return min(int(value), MAX_LIMIT)
+
+
+def resolve_id(given: str, where: str) -> URIRef:
+    """A type or property id as an IRI (see ``reconciliation.resolve``).
+
+    Raises:
+        ProtocolError: ``given`` cannot be an identifier.
+    """
+    iri = resolve(given, SCHEMA_SPACE)
+    if iri is None:
+        raise ProtocolError(f"{where} {given!r} is not an identifier (a name like 'State', 'ipkgo:State' or an IRI)")
+    return iri
+
+
+def resolve_type(given: str, idx: Index, where: str) -> URIRef:
+    iri = resolve_id(given, f"{where}: type")
+    if iri not in idx.classes and iri not in idx.used_types and iri not in idx.superclasses:
+        raise ProtocolError(f"{where}: unknown type {given!r}; the types are listed at /reconcile/suggest/type")
+    return iri
+
+
+def resolve_property(given: str, idx: Index, where: str) -> URIRef:
+    iri = resolve_id(given, f"{where}: property")
+    if iri not in idx.properties and not idx.union.has_predicate(iri):
+        raise ProtocolError(
+            f"{where}: unknown property {given!r}; the properties are listed at /reconcile/suggest/property"
+        )
+    return iri
+
+
+def make_condition(where: str, pid: str, value: Any, idx: Index) -> Condition:
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if not (isinstance(v, str | int | float | bool) or (isinstance(v, dict) and isinstance(v.get("id"), str))):
+            raise ProtocolError(f'{where}: a value must be a string, a number, a boolean or {{"id": …}}')
+    return Condition(pid, resolve_property(pid, idx, where), tuple(values))
