@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -48,7 +48,7 @@ class KnowledgeGraph:
     def asserted_graphs(self) -> dict[URIRef, Graph]:
         """Every named graph except the ontology and the inferred graph."""
         return {
-            g.identifier: g  # type: ignore[misc]
+            URIRef(str(g.identifier)): g
             for g in self.dataset.graphs()
             if g.identifier not in (GRAPH_ONTOLOGY, GRAPH_INFERRED) and len(g)
         }
@@ -157,9 +157,9 @@ def rebuild(
     return KnowledgeGraph(dataset=dataset, shapes=shapes, report=report, timings=timings)
 
 
-def _union(graphs: object) -> Graph:
+def _union(graphs: Iterable[Graph]) -> Graph:
     union = Graph()
-    for graph in graphs:  # type: ignore[attr-defined]
+    for graph in graphs:
         for triple in graph:
             union.add(triple)
     return union

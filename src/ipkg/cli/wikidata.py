@@ -16,7 +16,7 @@ from ipkg.errors import ConfigError
 from ipkg.link import FORMATS as LINK_FORMATS
 
 
-def add_import_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_import_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("import", help="import external data into a named graph (Wikidata-style RDF)")
     sub = p.add_subparsers(dest="import_command", required=True, metavar="SOURCE")
     q = sub.add_parser(
@@ -34,7 +34,7 @@ def add_import_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     q.set_defaults(run=cmd_import_remove)
 
 
-def add_link_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_link_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("link", help="owl:sameAs links to Wikidata: suggest candidates, report conflicts")
     sub = p.add_subparsers(dest="link_command", required=True, metavar="ACTION")
     q = sub.add_parser(

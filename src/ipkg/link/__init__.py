@@ -7,15 +7,8 @@ Nothing is written unless links are accepted (``--accept LOCAL=QID`` or
 ``data/links/suggested.ttl`` with a claim node citing the file, after the
 project validates and reasons with them.
 
-**conflicts** compares, after reasoning, the values that local facts and
-imported graphs give for the same entity (the same IRI or ``owl:sameAs``) and
-an aligned property. Dates are compared at the coarser of their precisions:
-"2019-10" and "2019-10-05" agree at month precision and are not a conflict.
-Literal values and single-valued object properties (functional, or limited
-to one value by a shape) conflict when they differ; other object properties
-(member of, participant …) take several values, so they conflict only when
-the two sides have no value in common. The n-ary nodes of the two sides
-(memberships, tenures) are matched by their two ends, and their dates compared.
+**conflicts** compares the values that local facts and imported graphs give for
+the same entity and an aligned property (the rules are in ``ipkg.link.conflicts``).
 
 The package has one module per job: ``suggest`` (candidates and their
 scores), ``accept`` (choosing and writing links), ``conflicts`` (comparing

@@ -2,14 +2,14 @@
 
 What ``serve/reconcile.py`` (the W3C Entity Reconciliation API at ``/reconcile``)
 answers with, without any HTTP: an :class:`Index` of one snapshot of the dataset,
-queries as :class:`Query` whatever version of the API they came in, and
+queries as :class:`ReconciliationQuery` whatever version of the API they came in, and
 :func:`reconcile`, which returns scored candidates.
 
 The work is split by job, and every name stays importable from here:
 
 - ``ipkg.reconcile.index``: ids and normalised names, the :class:`Index`
   of entities, classes and properties;
-- ``ipkg.reconcile.scoring``: :class:`Query`, the scores and the match
+- ``ipkg.reconcile.scoring``: :class:`ReconciliationQuery`, the scores and the match
   decision, the suggest ranking;
 - this module: data extension cells (the values of a property, as 0.2 cells).
 """
@@ -54,7 +54,7 @@ from ipkg.reconcile.scoring import (
     NAME_WEIGHT,
     TYPE_PENALTY,
     Condition,
-    Query,
+    ReconciliationQuery,
     Scored,
     candidate_json,
     condition_score,
@@ -85,7 +85,7 @@ __all__ = [
     "Condition",
     "Entity",
     "Index",
-    "Query",
+    "ReconciliationQuery",
     "Scored",
     "Term",
     "Union",

@@ -2,7 +2,7 @@
 
 Split from ``ipkg.serve.reconcile`` (which re-exports every name here) so the
 routes read apart from the rules a request must follow. Each function turns
-decoded JSON into ``ipkg.reconcile`` values (:class:`Query`,
+decoded JSON into ``ipkg.reconcile`` values (:class:`ReconciliationQuery`,
 :class:`Condition`, IRIs) or raises a ``ProtocolError`` (400) naming the query
 and the field at fault.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from rdflib import URIRef
 
 from ipkg.errors import ProtocolError
-from ipkg.reconcile import DEFAULT_LIMIT, MAX_LIMIT, SCHEMA_SPACE, Condition, Index, Query, resolve
+from ipkg.reconcile import DEFAULT_LIMIT, MAX_LIMIT, SCHEMA_SPACE, Condition, Index, ReconciliationQuery, resolve
 
 BATCH_SIZE = 50
 """Announced as ``batch_size``; a batch of more than ``MAX_BATCH`` queries is refused."""
@@ -37,7 +37,7 @@ def parse_json(text: str, parameter: str) -> Any:
         raise ProtocolError(f"parameter {parameter!r} is nested too deeply") from None
 
 
-def parse_batch(batch: Any, idx: Index) -> list[Query]:
+def parse_batch(batch: Any, idx: Index) -> list[ReconciliationQuery]:
     """A 0.2 batch ``{"q0": {...}, ...}``.
 
     Raises:
@@ -50,16 +50,25 @@ def parse_batch(batch: Any, idx: Index) -> list[Query]:
     return [parse_query(str(key), value, idx) for key, value in batch.items()]
 
 
-def parse_query(key: str, given: Any, idx: Index) -> Query:
+def _check_fields(given: Any, allowed: frozenset[str] | set[str], where: str, shape: str) -> None:
+    """``given`` is a JSON object with only ``allowed`` fields.
+
+    Raises:
+        ProtocolError: naming the query and the first unknown field.
+    """
+    if not isinstance(given, dict):
+        raise ProtocolError(f"{where} must be {shape}")
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise ProtocolError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def parse_query(key: str, given: Any, idx: Index) -> ReconciliationQuery:
     """One 0.2 query object (or a bare string, as version 0.1 allowed for ``query=``)."""
     where = f"query {key!r}"
     if isinstance(given, str):
         given = {"query": given}
-    if not isinstance(given, dict):
-        raise ProtocolError(f"{where} must be a JSON object with a 'query' string")
-    unknown = sorted(set(given) - QUERY_FIELDS)
-    if unknown:
-        raise ProtocolError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(sorted(QUERY_FIELDS))})")
+    _check_fields(given, QUERY_FIELDS, where, "a JSON object with a 'query' string")
     text = given.get("query")
     if text is not None and not isinstance(text, str):
         raise ProtocolError(f"{where}: 'query' must be a string")
@@ -81,7 +90,7 @@ def parse_query(key: str, given: Any, idx: Index) -> Query:
         conditions.append(make_condition(f"{where}: properties[{number}]", prop["pid"], prop["v"], idx))
     if text is None and not conditions:
         raise ProtocolError(f"{where} has neither a 'query' string nor 'properties'")
-    return Query(
+    return ReconciliationQuery(
         key,
         text,
         tuple(resolve_type(t, idx, where) for t in raw_types),
@@ -91,7 +100,7 @@ def parse_query(key: str, given: Any, idx: Index) -> Query:
     )
 
 
-def parse_draft_batch(batch: Any, idx: Index) -> list[Query]:
+def parse_draft_batch(batch: Any, idx: Index) -> list[ReconciliationQuery]:
     """A 1.0-draft batch ``{"queries": [{"conditions": [...], "type": …, "limit": …}]}``."""
     queries = batch.get("queries") if isinstance(batch, dict) else None
     if not isinstance(queries, list) or not queries:
@@ -101,13 +110,9 @@ def parse_draft_batch(batch: Any, idx: Index) -> list[Query]:
     return [parse_draft_query(number, given, idx) for number, given in enumerate(queries)]
 
 
-def parse_draft_query(number: int, given: Any, idx: Index) -> Query:
+def parse_draft_query(number: int, given: Any, idx: Index) -> ReconciliationQuery:
     where = f"queries[{number}]"
-    if not isinstance(given, dict):
-        raise ProtocolError(f"{where} must be an object")
-    unknown = sorted(set(given) - DRAFT_FIELDS)
-    if unknown:
-        raise ProtocolError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(sorted(DRAFT_FIELDS))})")
+    _check_fields(given, DRAFT_FIELDS, where, "an object")
     conditions = given.get("conditions")
     if not isinstance(conditions, list) or not conditions:
         raise ProtocolError(f"{where}: 'conditions' must be a non-empty list")
@@ -143,7 +148,7 @@ def parse_draft_query(number: int, given: Any, idx: Index) -> Query:
     if given_type is not None and not isinstance(given_type, str):
         raise ProtocolError(f"{where}: 'type' must be one type id")
     types = (resolve_type(given_type, idx, where),) if given_type else ()
-    return Query(
+    return ReconciliationQuery(
         str(number),
         texts[0].strip() if texts else None,
         types,

@@ -58,7 +58,7 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Query:
+class ReconciliationQuery:
     """One reconciliation query, whichever version of the API it came in."""
 
     key: str
@@ -136,7 +136,7 @@ def condition_score(idx: Index, entity: Entity, cond: Condition) -> float | None
     return agreement
 
 
-def reconcile(idx: Index, query: Query) -> list[Scored]:
+def reconcile(idx: Index, query: ReconciliationQuery) -> list[Scored]:
     """Candidates for one query, best first, at most ``query.limit``, ``match`` decided.
 
     ``match`` needs an exact name (or id, or every property value when no name
@@ -163,7 +163,7 @@ def reconcile(idx: Index, query: Query) -> list[Scored]:
     return scored[: query.limit]
 
 
-def score(idx: Index, query: Query, entity: Entity) -> Scored | None:
+def score(idx: Index, query: ReconciliationQuery, entity: Entity) -> Scored | None:
     """The candidate's score and features, or None when the entity is no candidate for the query."""
     features: list[dict[str, Any]] = []
     type_ok = True

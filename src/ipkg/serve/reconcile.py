@@ -41,7 +41,7 @@ from ipkg.reconcile import (
     MAX_LIMIT,
     Entity,
     Index,
-    Query,
+    ReconciliationQuery,
     Scored,
     candidate_json,
     normalize,
@@ -226,19 +226,19 @@ def _json_body() -> Any:
     return parse_json(text, "request body")
 
 
-def _run(idx: Index, queries: list[Query]) -> list[list[Scored]]:
+def _run(idx: Index, queries: list[ReconciliationQuery]) -> list[list[Scored]]:
     with deadline(state().settings.query_timeout):
         return [reconcile(idx, q) for q in queries]
 
 
-def _results(idx: Index, queries: list[Query]) -> Response:
+def _results(idx: Index, queries: list[ReconciliationQuery]) -> Response:
     answers = _run(idx, queries)
     return _reply(
         {q.key: {"result": [candidate_json(idx, c) for c in found]} for q, found in zip(queries, answers, strict=True)}
     )
 
 
-def _draft_results(idx: Index, queries: list[Query]) -> Response:
+def _draft_results(idx: Index, queries: list[ReconciliationQuery]) -> Response:
     answers = _run(idx, queries)
     return _reply({"results": [{"candidates": [candidate_json(idx, c) for c in found]} for found in answers]})
 

@@ -120,10 +120,10 @@ def materialize(result: Result, max_rows: int | None) -> Result:
             result.bindings = _at_most(pending, max_rows)
         if max_rows is not None and len(result.bindings) > max_rows:
             raise ResultTooLarge(max_rows)
-    elif result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
-        too_many = max_rows is not None and len(result.graph) > max_rows
-        if too_many:
-            raise ResultTooLarge(max_rows)  # type: ignore[arg-type]
+        return result
+    graph = result.graph if result.type in ("CONSTRUCT", "DESCRIBE") else None
+    if graph is not None and max_rows is not None and len(graph) > max_rows:
+        raise ResultTooLarge(max_rows)
     return result
 
 

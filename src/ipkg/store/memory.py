@@ -206,8 +206,8 @@ class MemoryStore:
         for graph in scratch.graphs():
             identifier = graph.identifier
             special = identifier in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS)
-            if is_named_graph(identifier) and not special and len(graph):
-                asserted[identifier] = graph  # type: ignore[index]
+            if isinstance(identifier, URIRef) and is_named_graph(identifier) and not special and len(graph):
+                asserted[identifier] = graph
         return rebuild(scratch.graph(GRAPH_ONTOLOGY), kg.shapes, asserted, progress=log.debug)
 
     # -- journal -------------------------------------------------------------
@@ -303,8 +303,8 @@ class DatasetSnapshot:
         context = None if graph is None else Graph(store=self._dataset.store, identifier=graph)
         for s, p, o, g in self._dataset.quads((subject, predicate, obj, context)):
             identifier = g.identifier if isinstance(g, Graph) else g
-            if is_named_graph(identifier):
-                yield s, p, o, identifier  # type: ignore[misc]
+            if isinstance(identifier, URIRef) and is_named_graph(identifier):
+                yield s, p, o, identifier
 
     def graph_sizes(self) -> dict[URIRef, int]:
         """Triples per non-empty named graph, sorted by IRI."""
