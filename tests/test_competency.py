@@ -18,7 +18,7 @@ from rdflib import BNode
 from rdflib.query import Result
 
 from ipkg.protocol.dataset import DatasetSpec
-from ipkg.store import MemoryStore
+from ipkg.store.memory import MemoryStore
 from tests.support import REPO
 
 CQ_DIR = REPO / "queries" / "cq"
@@ -99,6 +99,33 @@ def test_competency_question(store: MemoryStore, path: Path) -> None:
     assert not missing and not unexpected, (
         f"{header(path)['question']}\nmissing rows: {sorted(missing)}\nunexpected rows: {sorted(unexpected)}"
     )
+
+
+LOCAL = "https://w3id.org/ipkg/id/"
+SELECT_DISTINCT = re.compile(r"\bSELECT\s+DISTINCT\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
+def test_competency_question_needs_no_distinct(store: MemoryStore, path: Path) -> None:
+    """Without DISTINCT a question returns the same rows, each once: no answer comes twice.
+
+    In particular no row is repeated because a resource and the Wikidata item it is owl:sameAs
+    are both bound (the reasoner keeps one name per vocabulary), and no variable binds both names.
+    """
+    text = path.read_text(encoding="utf-8")
+    infer = header(path)["graph"] == "inferred"
+    without = rows(store.query(SELECT_DISTINCT.sub("SELECT", text), dataset=DatasetSpec(infer=infer)))
+    repeated = sorted(row for row, n in Counter(without).items() if n > 1)
+    assert not repeated, f"{path.name}: rows repeated without DISTINCT: {repeated}"
+    one_name = {}
+    for a, b in store.query("SELECT ?a ?b WHERE { ?a owl:sameAs ?b }", dataset=DatasetSpec(infer=False)):  # type: ignore[misc]
+        local, other = (a, b) if str(a).startswith(LOCAL) else (b, a)
+        if str(local).startswith(LOCAL) and not str(other).startswith(LOCAL):
+            one_name[other.n3()] = local.n3()
+    assert one_name, "no owl:sameAs links to collapse"
+    collapsed = Counter(tuple(one_name.get(value, value) for value in row) for row in without)
+    twice = sorted(row for row, n in collapsed.items() if n > 1)
+    assert not twice, f"{path.name}: the same answer under a local and a Wikidata name: {twice}"
 
 
 def test_asserted_questions_do_not_need_the_reasoner(store: MemoryStore) -> None:

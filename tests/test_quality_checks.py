@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ipkg.protocol.dataset import DatasetSpec
-from ipkg.store import MemoryStore
+from ipkg.store.memory import MemoryStore
 from tests.support import REPO
 
 CHECKS = sorted((REPO / "queries" / "checks").glob("*-violation.rq"))

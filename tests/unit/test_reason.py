@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import owlrl
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from ipkg.build.reason import infer, is_useful
+from ipkg.build.reason import MembershipIndex, SameAsIndex, infer, is_useful, is_wikidata_property
 from ipkg.errors import InconsistentData
-from ipkg.namespaces import IPKG, IPKGO
+from ipkg.namespaces import IPKG, IPKGO, WD, WDT
 
 A = IPKG["a"]
 
@@ -57,13 +58,13 @@ def test_inferred_triples_are_not_already_asserted(kg) -> None:  # type: ignore[
     assert not inferred & asserted
 
 
-def test_disjointness_violation_raises_with_owlrl_message(ontology: Graph) -> None:
+def test_disjointness_violation_raises_naming_the_rule_and_the_resource(ontology: Graph) -> None:
     data = Graph()
     data.add((A, RDF.type, IPKGO.State))
     data.add((A, RDF.type, IPKGO.Person))
     with pytest.raises(InconsistentData) as caught:
         infer(ontology, [data])
-    assert "Disjoint" in str(caught.value)
+    assert "cax-adc" in str(caught.value)  # the ontology's AllDisjointClasses
     assert str(A) in str(caught.value)
 
 
@@ -81,3 +82,75 @@ def test_unknown_iri_is_untouched(ontology: Graph) -> None:
     data.add((URIRef("http://example.org/x"), URIRef("http://example.org/p"), Literal(1)))
     inferred = infer(ontology, [data])
     assert not set(inferred.triples((URIRef("http://example.org/x"), None, None)))
+
+
+# --- one name per vocabulary, current memberships ---------------------------------------------
+
+
+def _same() -> SameAsIndex:
+    graph = Graph()
+    graph.add((IPKG.belarus, OWL.sameAs, WD.Q184))
+    graph.add((WD.Q177773, OWL.sameAs, IPKG.wipo))
+    return SameAsIndex(graph)
+
+
+@pytest.mark.parametrize(
+    ("triple", "keep"),
+    [
+        ((IPKG.belarus, IPKGO.memberOf, IPKG.wipo), True),
+        ((WD.Q184, IPKGO.memberOf, WD.Q177773), False),
+        ((WD.Q184, IPKGO.memberOf, IPKG.wipo), False),
+        ((IPKG.belarus, IPKGO.memberOf, WD.Q177773), False),
+        ((WD.Q184, RDF.type, IPKGO.State), False),
+        ((WD.Q184, RDFS.label, Literal("Belarus", lang="en")), False),
+        ((IPKG.visit, IPKGO.participant, IPKG.gurry), True),  # no equivalents: untouched
+        ((WD.Q184, WDT.P463, WD.Q177773), True),
+        ((IPKG.belarus, WDT.P463, WD.Q177773), True),  # a resource's own Wikidata-aligned statement
+        ((WD.Q184, WDT.P463, IPKG.wipo), False),
+        ((IPKG.belarus, WDT.P463, IPKG.wipo), False),
+        ((IPKG.meeting, WDT.P710, WD.Q184), True),
+        ((IPKG.meeting, WDT.P710, IPKG.belarus), False),
+        ((WD.Q184, OWL.sameAs, IPKG.belarus), True),  # the links stay
+    ],
+)
+def test_same_as_copies_keep_one_name_per_vocabulary(triple: tuple, keep: bool) -> None:  # type: ignore[type-arg]
+    assert _same().is_canonical(triple) is keep
+
+
+def test_wikidata_properties_are_recognised_by_namespace() -> None:
+    assert is_wikidata_property(WDT.P463)
+    assert is_wikidata_property(URIRef("http://www.wikidata.org/prop/statement/P463"))
+    assert not is_wikidata_property(IPKGO.memberOf)
+    assert not is_wikidata_property(WD.Q184)
+
+
+def test_membership_index_ends_a_pair_only_when_every_membership_has_ended(ontology: Graph) -> None:
+    data = Graph()
+    for node, org, end in ((IPKG.m1, IPKG.cc, "2021"), (IPKG.m2, IPKG.wipo, None), (IPKG.m3, IPKG.wipo, "1990")):
+        data.add((node, RDF.type, IPKGO.Membership))
+        data.add((node, IPKGO.member, IPKG.belarus))
+        data.add((node, IPKGO.organization, org))
+        if end:
+            data.add((node, IPKGO.endDate, Literal(end, datatype=XSD.gYear)))
+    work = Graph()
+    for triple in (*ontology, *data):
+        work.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
+    index = MembershipIndex(work, set(data), SameAsIndex(work))
+    assert not index.is_current((IPKG.belarus, IPKGO.memberOf, IPKG.cc))
+    assert not index.is_current((IPKG.belarus, WDT.P463, IPKG.cc))
+    assert not index.is_current((IPKG.cc, IPKGO.hasMember, IPKG.belarus))
+    assert index.is_current((IPKG.belarus, IPKGO.memberOf, IPKG.wipo))  # one open membership is enough
+    assert index.is_current((IPKG.belarus, IPKGO.hasMembership, IPKG.m1))  # the node itself stays
+
+
+def test_inferred_graph_has_no_mixed_same_as_copies(kg) -> None:  # type: ignore[no-untyped-def]
+    from ipkg.namespaces import GRAPH_INFERRED
+
+    inferred = kg.dataset.graph(GRAPH_INFERRED)
+    same = SameAsIndex(kg.dataset)
+    mixed = [t for t in inferred if not same.is_canonical(t)]
+    assert not mixed, mixed[:10]
+    assert (IPKG.belarus, OWL.sameAs, WD.Q184) in kg.dataset
+    assert (WD.Q184, IPKGO.partyTo, None) not in inferred
+    assert (WD.Q184, WDT.P1344, None) in inferred
