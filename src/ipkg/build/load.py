@@ -17,10 +17,11 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from ipkg.config import Settings
-from ipkg.errors import LoadError
+from ipkg.errors import LoadError, QueryTimeout, RemoteContextRefused
 from ipkg.jsonld import inline_contexts
-from ipkg.errors import RemoteContextRefused
 from ipkg.namespaces import GRAPH_LINKS, external_graph
+from ipkg.ntriples import NTriplesError, read_quads
+from ipkg.sparql.deadline import DeadlineMemory
 
 RDF_SUFFIXES: dict[str, str] = {
     ".ttl": "turtle",
@@ -61,6 +62,40 @@ class Sources:
         return graphs
 
 
+@dataclass(frozen=True)
+class SourceFiles:
+    """The files a build reads, by role, found without parsing any of them."""
+
+    ontology: list[Path]
+    facts: list[Path]
+    links: list[Path]
+    shapes: list[Path]
+    external: list[Path]
+
+    @property
+    def all(self) -> list[Path]:
+        """Every file, in a stable order (the build cache hashes them)."""
+        return [*self.ontology, *self.facts, *self.links, *self.shapes, *self.external]
+
+
+def source_files(settings: Settings) -> SourceFiles:
+    """The project's RDF files: ontology, facts, ``data/links/``, shapes, ``<state_dir>/external/``.
+
+    Raises:
+        LoadError: a folder is missing.
+    """
+    data_files = rdf_files(settings.data_dir)
+    links_dir = settings.data_dir / "links"
+    external_dir = settings.var_dir / "external"
+    return SourceFiles(
+        ontology=rdf_files(settings.ontology_dir),
+        facts=[f for f in data_files if links_dir not in f.parents],
+        links=[f for f in data_files if links_dir in f.parents],
+        shapes=rdf_files(settings.shapes_dir),
+        external=rdf_files(external_dir) if external_dir.is_dir() else [],
+    )
+
+
 def load_sources(settings: Settings) -> Sources:
     """Parse the ontology, facts, links, external imports and shapes of ``settings.root``.
 
@@ -70,19 +105,14 @@ def load_sources(settings: Settings) -> Sources:
     Raises:
         LoadError: a file does not parse, or a folder is missing.
     """
-    ontology_files = rdf_files(settings.ontology_dir)
-    data_files = rdf_files(settings.data_dir)
-    shape_files = rdf_files(settings.shapes_dir)
-    links_dir = settings.data_dir / "links"
-    external_dir = settings.var_dir / "external"
-    external_files = rdf_files(external_dir) if external_dir.is_dir() else []
+    files = source_files(settings)
     return Sources(
-        ontology=parse_files(ontology_files),
-        facts=parse_files(f for f in data_files if links_dir not in f.parents),
-        shapes=parse_files(shape_files),
-        links=parse_files(f for f in data_files if links_dir in f.parents),
-        external={path.stem: parse_files([path]) for path in external_files},
-        files=[*ontology_files, *data_files, *shape_files, *external_files],
+        ontology=parse_files(files.ontology),
+        facts=parse_files(files.facts),
+        shapes=parse_files(files.shapes),
+        links=parse_files(files.links),
+        external={path.stem: parse_files([path]) for path in files.external},
+        files=files.all,
     )
 
 
@@ -128,16 +158,29 @@ def parse_text(
     """Parse ``text`` and add it to ``into`` only if the whole document parses.
 
     Quad formats (TriG, N-Quads) are parsed into a Dataset; their triples are
-    merged into ``into`` unless it is itself a Dataset.
+    merged into ``into`` unless it is itself a Dataset. N-Triples and N-Quads are
+    read by ``ipkg.ntriples`` (linear in the length of a line); RDF/XML with a
+    DTD or entity declarations is refused before parsing (entity expansion, XXE).
+    The scratch graph checks the thread's deadline as it grows, so a parse stops
+    with the caller's time limit (``sparql.deadline``).
 
     Raises:
         LoadError: with the parser's message and, where it can be told, line and column.
+        QueryTimeout: the caller's deadline passed while parsing.
     """
-    scratch: Graph = Dataset() if format in QUAD_FORMATS else Graph()
+    scratch: Graph = Dataset(store=DeadlineMemory()) if format in QUAD_FORMATS else Graph(store=DeadlineMemory())
+    if format == "xml":
+        _refuse_dtd(text, source)
     try:
         if format == "json-ld":
             text = inline_contexts(text)  # never let the parser fetch a context
-        scratch.parse(data=text, format=format, publicID=base)
+        if format in LINE_FORMATS:
+            for s, p, o, g in read_quads(text, graphs=format == "nquads"):
+                scratch.add((s, p, o) if g is None else (s, p, o, g))  # type: ignore[arg-type]
+        else:
+            scratch.parse(data=text, format=format, publicID=base)
+    except QueryTimeout:
+        raise
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes a LoadError
         line, column, message = _locate(exc, text)
         if line is None and format in LINE_FORMATS:
@@ -157,6 +200,23 @@ def parse_text(
     return target
 
 
+_DTD = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _refuse_dtd(text: str, source: str | Path) -> None:
+    """RDF/XML needs no DTD; one can expand entities to gigabytes or read local files, so it is refused."""
+    found = _DTD.search(text)
+    if found is not None:
+        line, column = _line_col(text, found.start())
+        raise LoadError(
+            source,
+            "RDF/XML with a DTD or entity declarations (<!DOCTYPE …>, <!ENTITY …>) is not accepted: "
+            "entities can expand to gigabytes or read local files; send the document without them",
+            line=line,
+            column=column,
+        )
+
+
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
 
 
@@ -173,6 +233,8 @@ def _terms(graph: Graph) -> Iterable[object]:
 
 def _locate(exc: Exception, text: str) -> tuple[int | None, int | None, str]:
     """Line, column (1-based) and a clean message for a parser exception."""
+    if isinstance(exc, NTriplesError):
+        return exc.line, exc.column, exc.reason
     if isinstance(exc, BadSyntax):
         index = exc._i  # noqa: SLF001 - rdflib keeps the offset only here
         return _line_col(text, index) + (f"bad syntax ({exc._why})",)  # noqa: SLF001

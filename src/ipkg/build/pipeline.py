@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rdflib import Dataset, Graph, URIRef
 
 from ipkg.build.cache import cache_path, read_cache, write_cache
-from ipkg.build.load import Sources, load_sources
+from ipkg.build.load import Sources, load_sources, parse_files, source_files
 from ipkg.build.reason import infer
 from ipkg.build.validate import Report, validate
 from ipkg.config import Settings
@@ -69,21 +69,31 @@ def build(settings: Settings, *, progress: Progress | None = None, cache: bool =
     engine.install()
     say = progress or log.info
     timings: dict[str, float] = {}
+    cached = cache_path(settings, source_files(settings).all) if cache else None
+    if cached is not None and cached.exists():
+        with _step("read cached build", say, timings):
+            dataset = read_cache(cached)
+            shapes = parse_files(source_files(settings).shapes)
+        return KnowledgeGraph(dataset=dataset, shapes=shapes, report=CONFORMS, timings=timings)
     with _step("load", say, timings):
         sources = load_sources(settings)
     say(
         f"  {len(sources.ontology)} ontology, {len(sources.facts)} fact, "
         f"{len(sources.links)} link, {len(sources.shapes)} shape triples"
     )
-    cached = cache_path(settings, sources.files) if cache else None
-    if cached is not None and cached.exists():
-        with _step("read cached build", say, timings):
-            dataset = read_cache(cached)
-        return KnowledgeGraph(dataset=dataset, shapes=sources.shapes, report=CONFORMS, timings=timings)
     kg = rebuild(sources.ontology, sources.shapes, sources.asserted_graphs(), progress=say, timings=timings)
     if cached is not None:
         write_cache(cached, kg.dataset)
     return kg
+
+
+def build_key(settings: Settings) -> str:
+    """A digest of every input file and ipkg's version, found without parsing: equal keys, equal builds.
+
+    Raises:
+        LoadError: a project folder is missing.
+    """
+    return cache_path(settings, source_files(settings).all).stem.removeprefix("build-")
 
 
 CONFORMS = Report(conforms=True, results=(), graph=Graph())

@@ -7,7 +7,7 @@ what was asserted, not what the reasoner concluded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyshacl
@@ -79,10 +79,14 @@ class Report:
         return f"{len(lines)} violation(s) of the shapes:\n" + "\n".join(f"  - {line}" for line in lines)
 
 
-def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Report:
+def validate(
+    data: Graph, shapes: Graph, ontology: Graph | None = None, *, focus: Sequence[Node] | None = None
+) -> Report:
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``.
 
-    Inference is off: the ontology only supplies the class hierarchy.
+    Inference is off: the ontology only supplies the class hierarchy. With ``focus``,
+    only those IRIs are validated, on ``data`` as it is (no copy: pass the ontology
+    already mixed in) — what an incremental transaction checks.
     """
     conforms, report_graph, text = pyshacl.validate(
         data,
@@ -92,6 +96,8 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Repor
         abort_on_first=False,
         allow_warnings=False,
         advanced=True,
+        inplace=ontology is None,
+        focus_nodes=[str(node) for node in focus] if focus else None,
     )
     if not isinstance(report_graph, Graph):  # pyshacl's ValidationFailure: the shapes themselves are broken
         raise IpkgError(f"the SHACL shapes cannot be used: {text}")
