@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
-from rdflib import Graph
+from rdflib import Dataset, Graph
 from rdflib.namespace import OWL, RDF, RDFS
 
 from ipkg.errors import RemoteContextRefused
@@ -93,11 +93,7 @@ def compact(graph: Graph, *, frame_id: str | None = None, context_url: str = CON
     one tree.
     """
     expanded = json.loads(graph.serialize(format="json-ld"))
-
-    def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        return document_loader(CONTEXT_URL if url == context_url else url, options)
-
-    options = {"documentLoader": loader}
+    options = {"documentLoader": _loader(context_url)}
     if frame_id is not None:
         frame = {"@context": context_url, "@id": frame_id, "@embed": "@once"}
         document: dict[str, Any] = jsonld.frame(expanded, frame, options)
@@ -106,8 +102,51 @@ def compact(graph: Graph, *, frame_id: str | None = None, context_url: str = CON
     document = jsonld.compact(expanded, context_url, options)
     nodes = document.get("@graph")
     if isinstance(nodes, list):
-        document["@graph"] = sorted((_sorted_sets(node) for node in nodes), key=lambda node: str(node.get("id", "")))
+        document["@graph"] = sorted((_sorted_sets(node) for node in nodes), key=_node_id)
     return document
+
+
+def compact_dataset(dataset: Dataset, *, context_url: str = CONTEXT_URL) -> dict[str, Any]:
+    """A dataset compacted against ipkg's context, its named graphs kept (JSON-LD 1.1 §4.9).
+
+    The top-level ``@graph`` holds one graph object per named graph, ``{"id":
+    <graph IRI>, "@graph": [nodes]}``, and the nodes of the default graph;
+    graphs and nodes are sorted by id, so the inferred graph stays apart from the
+    asserted ones.
+    """
+    expanded = json.loads(dataset.serialize(format="json-ld"))
+    document: dict[str, Any] = jsonld.compact(expanded, context_url, {"documentLoader": _loader(context_url)})
+    rest = {k: v for k, v in document.items() if k != "@context"}
+    document = {"@context": document["@context"]}
+    # a single node or graph object is compacted into the document itself: make it the one item
+    items = rest.get("@graph", []) if set(rest) <= {"@graph"} else [rest]
+    graphs = []
+    for item in items if isinstance(items, list) else [items]:
+        inner = item.get("@graph") if isinstance(item, dict) else None
+        if inner is not None:
+            nodes = inner if isinstance(inner, list) else [inner]
+            item = {**item, "@graph": sorted((_sorted_sets(n) for n in nodes), key=_node_id)}
+        else:
+            item = _sorted_sets(item)
+        graphs.append(item)
+    document["@graph"] = sorted(graphs, key=_node_id)
+    return document
+
+
+def embed_context(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with ipkg's context written into it instead of referred to: it expands offline."""
+    return {**document, "@context": shipped_context()["@context"]}
+
+
+def _loader(context_url: str) -> Any:
+    def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        return document_loader(CONTEXT_URL if url == context_url else url, options)
+
+    return loader
+
+
+def _node_id(node: Any) -> str:
+    return str(node.get("id", node.get("@id", ""))) if isinstance(node, dict) else json.dumps(node, sort_keys=True)
 
 
 def _sorted_sets(node: Any) -> Any:

@@ -27,7 +27,7 @@ from referencing.jsonschema import DRAFT7
 from ipkg.build import KnowledgeGraph
 from ipkg.config import Settings
 from ipkg.serve import create_app
-from ipkg.store import MemoryStore
+from ipkg.store.memory import MemoryStore
 from tests.support import RECONCILIATION_SPECS, built_scratch_project, example_data, wikidata_links
 
 SPECS = RECONCILIATION_SPECS
@@ -65,6 +65,7 @@ ipkg:wipo a ipkgo:SpecializedAgency ;
     rdfs:label "World Intellectual Property Organization"@en ;
     skos:altLabel "WIPO"@en ;
     rdfs:comment "The United Nations agency for intellectual property, in Geneva."@en ;
+    ipkgo:foundingDate "1967"^^xsd:gYear ;
     prov:wasDerivedFrom src:example-page-p1-s1 .
 
 ipkg:patent-office-belarus a ipkgo:GovernmentBody ;

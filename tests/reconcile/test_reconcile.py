@@ -377,20 +377,104 @@ def test_index_follows_committed_updates(client: FlaskClient, update_token: str)
         ("{not json", "parameter 'queries' is not valid JSON"),
         ('["Belarus"]', "must be a JSON object of queries"),
         ("{}", "must be a JSON object of queries"),
-        ('{"q0": 5}', "query 'q0' must be a JSON object"),
-        ('{"q0": {"query": "Belarus", "props": []}}', "unknown field 'props'"),
-        ('{"q0": {"limit": 3}}', "has neither a 'query' string nor 'properties'"),
-        ('{"q0": {"query": "Belarus", "limit": 0}}', "'limit' must be a positive integer"),
-        ('{"q0": {"query": "Belarus", "limit": Infinity}}', "'limit' must be a positive integer"),
-        ('{"q0": {"query": "Belarus", "limit": "3"}}', "'limit' must be a positive integer"),
-        ('{"q0": {"query": "Belarus", "type": "Dragon"}}', "unknown type 'Dragon'"),
-        ('{"q0": {"query": "Belarus", "type_strict": "maybe"}}', "'type_strict' must be"),
-        ('{"q0": {"query": "x", "properties": [{"pid": "colour", "v": "red"}]}}', "unknown property 'colour'"),
-        ('{"q0": {"query": "x", "properties": [{"p": "country", "v": "x"}]}}', "properties[0] must be"),
     ],
 )
-def test_malformed_queries_are_400(client: FlaskClient, queries_text: str, expected: str) -> None:
+def test_malformed_batches_are_400(client: FlaskClient, queries_text: str, expected: str) -> None:
     assert expected in error(client, queries=queries_text)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (5, "query 'q1' must be a JSON object"),
+        ({"query": "Belarus", "props": []}, "unknown field 'props'"),
+        ({"limit": 3}, "has neither a 'query' string nor 'properties'"),
+        ({"query": "   "}, "has neither a 'query' string nor 'properties'"),
+        ({"query": "Belarus", "limit": 0}, "'limit' must be a positive integer"),
+        ({"query": "Belarus", "limit": "two"}, "'limit' must be a positive integer"),
+        ({"query": "Belarus", "type": "Dragon"}, "unknown type 'Dragon'"),
+        ({"query": "Belarus", "type": "Q6256"}, "no ipkg class is aligned to that Wikidata item"),
+        ({"query": "Belarus", "type_strict": "maybe"}, "'type_strict' must be"),
+        ({"query": "x", "properties": [{"pid": "colour", "v": "red"}]}, "unknown property 'colour'"),
+        ({"query": "x", "properties": [{"pid": "P999999", "v": "red"}]}, "unknown property 'P999999'"),
+        ({"query": "x", "properties": [{"p": "country", "v": "x"}]}, "properties[0] must be"),
+    ],
+)
+def test_a_malformed_query_fails_alone(client: FlaskClient, validate_02: Validate, query: Any, expected: str) -> None:
+    """The batch is answered: the bad query gets an empty result and an error note, the others their candidates."""
+    answer = queries(client, {"q0": {"query": "Belarus"}, "q1": query, "q2": {"query": "Minsk"}})
+    assert validate_02("reconciliation-result-batch.json", answer) == []
+    assert answer["q1"]["result"] == [] and expected in answer["q1"]["error"]
+    assert ids(answer["q0"]["result"])[:1] == ["belarus"] and "error" not in answer["q0"]
+    assert ids(answer["q2"]["result"])[:1] == ["minsk"]
+
+
+def test_one_bad_query_in_a_batch_of_fifty(client: FlaskClient, validate_02: Validate) -> None:
+    """As OpenRefine sends them: 50 queries, four of them bad in different ways."""
+    batch: dict[str, Any] = {f"q{n}": {"query": "Belarus", "type": "State", "limit": 2} for n in range(50)}
+    batch["q7"] = {"query": ""}
+    batch["q13"] = {"query": "Belarus", "type": "Q6256"}
+    batch["q21"] = {"query": "Minsk", "properties": [{"pid": "P999", "v": "x"}]}
+    batch["q34"] = {"query": "Belarus", "limit": "2"}  # a number as a string: taken
+    answer = queries(client, batch)
+    assert validate_02("reconciliation-result-batch.json", answer) == []
+    assert sorted(key for key, value in answer.items() if "error" in value) == ["q13", "q21", "q7"]
+    assert ids(answer["q34"]["result"]) == ["belarus", "membership-belarus-wipo"]  # limit 2 honoured
+    assert all(ids(answer[f"q{n}"]["result"]) == ["belarus"] for n in range(50) if n not in (7, 13, 21, 34))
+
+
+def test_wikidata_ids_are_types_and_properties(client: FlaskClient) -> None:
+    """The ontology is aligned to Wikidata: Q3624078 (sovereign state) is State, Q5 is Person, P17 is country."""
+    for given in ("Q3624078", "wd:Q3624078", "http://www.wikidata.org/entity/Q3624078"):
+        assert ids(one(client, {"query": "Luxembourg", "type": given})) == ["luxembourg"], given
+    assert ids(one(client, {"query": "Daren Tang", "type": "Q5"})) == ["daren-tang"]
+    for pid in ("P17", "wdt:P17", "http://www.wikidata.org/prop/direct/P17"):
+        found = one(client, {"query": "Luxembourg", "properties": [{"pid": pid, "v": {"id": "luxembourg"}}]})
+        assert found[0]["id"] == "luxembourg-city", pid
+    answer = client.get(
+        "/reconcile", query_string={"extend": json.dumps({"ids": ["minsk"], "properties": [{"id": "P17"}]})}
+    ).get_json()
+    assert answer["rows"]["minsk"]["P17"] == [{"id": "belarus", "name": "Belarus"}]
+
+
+def test_draft_batch_answers_per_query(client: FlaskClient, validate_draft: Validate) -> None:
+    batch = {
+        "queries": [
+            {"conditions": [{"matchType": "name", "propertyValue": "Belarus"}]},
+            {"type": "Q6256", "conditions": [{"matchType": "name", "propertyValue": "Belarus"}]},
+        ]
+    }
+    response = client.post("/reconcile/match", json=batch)
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert validate_draft("reconciliation-result-batch.json", answer) == []
+    assert ids(answer["results"][0]["candidates"])[:1] == ["belarus"]
+    assert answer["results"][1]["candidates"] == [] and "Q6256" in answer["results"][1]["error"]
+
+
+def test_extended_dates_are_dates_at_every_precision(client: FlaskClient, validate_02: Validate) -> None:
+    """A year comes back as a date like any other (as Wikidata writes precision 9), never as a string."""
+    query = {"ids": ["wipo", "membership-belarus-wipo"], "properties": [{"id": "foundingDate"}, {"id": "startDate"}]}
+    answer = client.get("/reconcile", query_string={"extend": json.dumps(query)}).get_json()
+    assert validate_02("data-extension-response.json", answer) == []
+    assert answer["rows"]["wipo"]["foundingDate"] == [{"date": "1967-01-01T00:00:00Z"}]
+    assert answer["rows"]["membership-belarus-wipo"]["startDate"] == [{"date": "1970-04-26T00:00:00Z"}]
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from ipkg.reconcile import extension_cell
+
+    idx = index_of(client)
+    assert extension_cell(idx, Literal("2020-10", datatype=XSD.gYearMonth)) == {"date": "2020-10-01T00:00:00Z"}
+    assert extension_cell(idx, Literal("1893Z", datatype=XSD.gYear)) == {"date": "1893-01-01T00:00:00Z"}
+    assert extension_cell(idx, Literal("2019-06-05", datatype=XSD.date)) == {"date": "2019-06-05T00:00:00Z"}
+
+
+def index_of(client: FlaskClient) -> Any:
+    from ipkg.serve.reconcile import index
+
+    with client.application.app_context():
+        return index()
 
 
 def test_two_kinds_of_request_at_once_are_400(client: FlaskClient) -> None:
@@ -398,11 +482,12 @@ def test_two_kinds_of_request_at_once_are_400(client: FlaskClient) -> None:
 
 
 def test_malformed_draft_batch_is_400(client: FlaskClient) -> None:
-    response = client.post(
-        "/reconcile/match", json={"queries": [{"conditions": []}]}, headers={"Accept": "application/json"}
-    )
+    response = client.post("/reconcile/match", json={"queries": []}, headers={"Accept": "application/json"})
     assert response.status_code == 400
-    assert "'conditions' must be a non-empty list" in response.get_json()["message"]
+    assert "with at least one query" in response.get_json()["message"]
+    response = client.post("/reconcile/match", json={"queries": [{"conditions": []}]})
+    assert response.status_code == 200  # one malformed query: answered with an error note
+    assert "'conditions' must be a non-empty list" in response.get_json()["results"][0]["error"]
 
 
 # --------------------------------------------------------------------------- preview, suggest, flyout, JSONP

@@ -112,9 +112,68 @@ def test_html_page_links_values_and_incoming(client: FlaskClient) -> None:
     page = html(client, "/id/belarus")
     assert 'href="https://www.wikidata.org/wiki/Q184"' in page
     incoming = page.split('id="incoming"', 1)[1]
-    assert 'href="/id/2019-05-wipo-belarus-meeting"' in incoming
-    assert "Meeting of WIPO and Belarus (May 2019)" in incoming
-    assert 'class="mark asserted"' in row_with(incoming, "ipkgo:participant")
+    assert 'href="/id/2018-01-29-sandage-visit-to-belarus"' in incoming
+    assert 'class="mark asserted"' in row_with(incoming, "ipkgo:location")
+    # The meeting's ipkgo:participant is listed once, from this side (ipkgo:participatedIn, its inverse).
+    properties = page.split('id="properties"', 1)[1].split('id="incoming"', 1)[0]
+    assert 'href="/id/2019-05-wipo-belarus-meeting"' in row_with(properties, "ipkgo:participatedIn")
+    assert "ipkgo:participant" not in incoming
+
+
+def section(page: str, start: str, end: str = "<h2") -> str:
+    return page.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_summary_comes_first_with_key_facts_and_links(client: FlaskClient) -> None:
+    page = html(client, "/id/belarus")
+    order = [page.index(marker) for marker in ('id="summary"', 'id="timeline"', 'id="properties"', 'id="incoming"')]
+    assert order == sorted(order)
+    summary = section(page, 'id="summary"', "</section>")
+    assert "Belarus is a <strong>state</strong>" in summary
+    facts = summary.split('<dl class="facts key-facts">', 1)[1].split("</dl>", 1)[0]
+    assert "membership" in facts and "Membership of Belarus in WIPO" in facts and "since 1970-04-26" in facts
+    assert "member of" in facts and "World Intellectual Property Organization" in facts  # inferred, and marked
+    assert 'class="mark inferred"' in facts.split("member of", 1)[1].split("</dd>", 1)[0]
+    assert 'href="https://www.wikidata.org/wiki/Q184"' in summary
+    link = re.search(r'<a class="query-link" href="([^"]+)"', summary)
+    assert link, summary
+    from html import unescape
+    from urllib.parse import parse_qs
+
+    href = unescape(link.group(1))
+    assert href.startswith("/#query=")
+    params = parse_qs(href.split("#", 1)[1])
+    assert params["infer"] == ["true"]
+    assert "ipkg:belarus ?property ?value" in params["query"][0]
+
+
+def test_statements_are_grouped_by_property(client: FlaskClient) -> None:
+    page = html(client, "/id/john-sandage")
+    properties = section(page, 'id="properties"')
+    row = row_with(properties, "ipkgo:participatedIn")
+    assert row.count("<tr") == 1
+    assert "Visit of John Sandage to Belarus" in row and "Meeting of John Sandage with Belarus officials" in row
+    assert properties.count("ipkgo:participatedIn") == 1  # one row for the property, not one per value
+    assert 'id="p-participatedIn"' in row
+
+
+def test_disagreeing_sources_are_shown_with_ranks_and_sources(client: FlaskClient) -> None:
+    page = html(client, "/id/wipo")
+    assert "Sources disagree on 1 property" in section(page, 'id="summary"', "</section>")
+    claims = section(page, 'id="claims"')
+    assert claims.startswith(">Where sources disagree")
+    rows_ = re.findall(r'<tr class="rank-(\w+)">(.*?)</tr>', claims, flags=re.S)
+    assert [(rank, value) for rank, row in rows_ for value in re.findall(r"<td class=\"v\">([^<]+)", row)] == [
+        ("preferred", "1967-07-14"),
+        ("normal", "1970-04-26"),
+        ("deprecated", "1893"),
+    ]
+    deprecated = rows_[2][1]
+    assert 'href="/id/source/example-page-p1-s1"' in deprecated  # the value's source
+    assert "No other source gives 1893" in deprecated  # why it is deprecated
+    assert 'href="/id/source/example-convention"' in deprecated  # and what the reason rests on
+    # the statement row of the property links to the disagreement
+    assert 'href="#claims-p-foundingDate"' in row_with(section(page, 'id="properties"'), "ipkgo:foundingDate")
 
 
 def test_browser_accept_header_gets_html(client: FlaskClient) -> None:

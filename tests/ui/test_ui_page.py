@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ipkg.serve import ui
+from ipkg.sparql.prepare import prepare_query
 from tests.support import REPO
 
 INSTALLED = (REPO / "node_modules" / ui.YASGUI_PACKAGE / "yasgui.min.js").is_file()
@@ -40,15 +41,58 @@ def test_page_lists_the_example_questions(client: FlaskClient) -> None:
     assert [e["slug"] for e in examples] == ["01-events-with-belarus", "02-sandage-events"]
     assert examples[0]["infer"] is False and examples[1]["infer"] is True  # from '# graph:'
     assert "SELECT ?event ?label ?date" in examples[0]["query"]
+    assert "PREFIX" not in examples[0]["query"]  # predeclared: shown without them
 
 
-def test_first_example_is_preloaded(client: FlaskClient) -> None:
-    initial = script_json(page(client), "initial-data")
+def test_a_fresh_page_opens_the_starter_query_with_inference(client: FlaskClient) -> None:
+    """The API's default is infer=true; a fresh page (no example, no permalink) says the same."""
+    text = page(client)
+    initial = script_json(text, "initial-data")
     assert isinstance(initial, dict)
-    assert initial["slug"] == "01-events-with-belarus"
-    assert initial["query"].startswith("# question: Which events did Belarus take part in")
-    chosen = script_json(page(client, "/?example=02-sandage-events"), "initial-data")
-    assert isinstance(chosen, dict) and chosen["slug"] == "02-sandage-events"
+    assert initial["slug"] is None and initial["explicit"] is False
+    assert initial["infer"] is True
+    assert 'id="infer" name="infer-toggle" checked' in text
+    assert initial["query"] == ui.DEFAULT_QUERY
+    assert initial["prefixes"]["ipkgo"] == "https://w3id.org/ipkg/ontology#"
+    assert initial["timeout"] == 30.0
+
+
+def test_an_example_opens_with_its_setting_and_without_predeclared_prefixes(client: FlaskClient) -> None:
+    chosen = script_json(page(client, "/?example=01-events-with-belarus"), "initial-data")
+    assert isinstance(chosen, dict) and chosen["slug"] == "01-events-with-belarus" and chosen["explicit"] is True
+    assert chosen["infer"] is False  # '# graph: asserted'
+    assert chosen["query"].startswith("# question: Which events did Belarus take part in")
+    assert "PREFIX" not in chosen["query"]
+    assert chosen["query"].splitlines()[3].startswith("SELECT ?event")  # the question, then the query
+    second = script_json(page(client, "/?example=02-sandage-events"), "initial-data")
+    assert isinstance(second, dict) and second["infer"] is True
+
+
+def test_query_parameter_opens_that_query(client: FlaskClient) -> None:
+    """``/?query=…&infer=…`` (as other endpoints link) opens the query with its setting."""
+    text = page(client, "/?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D&infer=false")
+    initial = script_json(text, "initial-data")
+    assert isinstance(initial, dict)
+    assert initial["query"] == "ASK { ?s ?p ?o }" and initial["infer"] is False and initial["explicit"] is True
+    assert 'id="infer" name="infer-toggle">' in text  # unchecked
+
+
+def test_predeclared_prefix_lines_are_dropped_only_when_identical() -> None:
+    text = (
+        "# question: Q?\nPREFIX ipkg: <https://w3id.org/ipkg/id/>\nPREFIX ipkgo: <http://example.org/other#>\n"
+        "PREFIX ex: <http://example.org/>\nprefix rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\nSELECT * {}\n"
+    )
+    assert ui.without_predeclared_prefixes(text) == (
+        "# question: Q?\nPREFIX ipkgo: <http://example.org/other#>\nPREFIX ex: <http://example.org/>\n\nSELECT * {}\n"
+    )
+
+
+def test_the_page_lists_the_predeclared_prefixes(client: FlaskClient) -> None:
+    text = page(client)
+    details = text.split('<details class="prefixes"', 1)[1].split("</details>", 1)[0]
+    assert "prefixes are predeclared here" in details
+    assert "PREFIX ipkgo: &lt;https://w3id.org/ipkg/ontology#&gt;" in details
+    assert "need the PREFIX lines" in details
 
 
 def test_page_points_at_the_local_assets_and_endpoint(client: FlaskClient) -> None:
@@ -61,6 +105,20 @@ def test_page_points_at_the_local_assets_and_endpoint(client: FlaskClient) -> No
     assert f'<script src="/assets/yasgui/yasgui.min.js?v={version}"></script>' in text
     assert 'data-endpoint="/sparql"' in text  # relative: resolved against the page's own URL
     assert not re.search(r'(src|href)="(https?:)?//', text.split("</head>")[0])  # no CDN
+    for name in ("views.js", "query.js", "query.css"):
+        assert f'"/assets/ipkg/{name}?v=' in text
+    assert not re.search(r'<script src="(https?:)?//', text)
+
+
+def test_page_assets_are_served_locally(client: FlaskClient) -> None:
+    for name, media in (("query.js", "text/javascript"), ("views.js", "text/javascript"), ("query.css", "text/css")):
+        response = client.get(f"/assets/ipkg/{name}")
+        assert response.status_code == 200, name
+        assert response.mimetype in (media, "application/javascript"), name
+        assert b"https://cdn" not in response.data and b"unpkg.com" not in response.data
+        response.close()
+    assert client.get("/assets/ipkg/../ui.py").status_code == 404
+    assert client.get("/assets/ipkg/nothing.js").status_code == 404
 
 
 def test_asset_route_serves_yasgui(client: FlaskClient) -> None:
@@ -152,3 +210,7 @@ def test_shipped_competency_questions_are_offered(ui_app: Flask) -> None:
     for example in examples:
         assert example.question and not example.question.startswith(example.slug[:2] + " "), example.slug
         assert example.graph in ("asserted", "inferred"), example.slug
+        # shown without the predeclared PREFIX lines, the query still means the same
+        assert "PREFIX ipkgo:" not in example.shown_query, example.slug
+        shown, full = prepare_query(example.shown_query), prepare_query(example.query)
+        assert str(shown.query.algebra) == str(full.query.algebra), example.slug

@@ -79,3 +79,22 @@ def test_remote_context_is_refused_without_a_connection(listener: ConnectionTrap
     with pytest.raises(LoadError, match="not fetched"):
         parse_text(document, "json-ld", source="upload.jsonld")
     assert listener.count() == 0
+
+
+def _offline(url: str, options: object = None) -> dict[str, object]:
+    raise AssertionError(f"tried to load {url}")
+
+
+def test_a_file_export_expands_offline(kg, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`ipkg export --format jsonld` embeds the context: any JSON-LD processor expands it with no network."""
+    from ipkg.export import select_graphs, serialize
+    from ipkg.store.memory import MemoryStore
+
+    data = serialize(select_graphs(MemoryStore(kg).snapshot(), "facts"), "jsonld")
+    document = json.loads(data)
+    assert isinstance(document["@context"], dict) and document["@context"]["label"]["@container"] == "@language"
+    nquads = pyld.to_rdf(document, {"format": "application/n-quads", "documentLoader": _offline})
+    back = parse_text(nquads, "nquads")
+    assert len(back) == len(select_graphs(MemoryStore(kg).snapshot(), "facts")[0])
+    remote = json.loads(serialize(select_graphs(MemoryStore(kg).snapshot(), "facts"), "jsonld", context="remote"))
+    assert remote["@context"] == CONTEXT_URL

@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, XSD
 
-from ipkg.build.load import load_sources
+from ipkg.build.load import Sources, load_sources
 from ipkg.config import Settings
 from ipkg.errors import IpkgError
 from ipkg.link.suggest import Suggestion
@@ -104,22 +104,17 @@ def choose(
     return sorted(chosen.values(), key=lambda s: str(s.local)), notes
 
 
-def accept(settings: Settings, path: Path, chosen: Sequence[Suggestion]) -> Path:
-    """Append the chosen links to ``data/links/suggested.ttl``, after the project builds with them.
+def accepted_links(
+    settings: Settings, path: Path, chosen: Sequence[Suggestion], sources: Sources | None = None
+) -> Graph:
+    """What accepting ``chosen`` adds to the links graph: each ``owl:sameAs``, a claim citing the file, the file.
 
-    Raises:
-        ValidationFailed / InconsistentData: the links would break the project (nothing is written).
+    ``ipkg link suggest --server`` sends exactly these triples to a running server (Graph Store POST).
     """
-    from ipkg.build import build_with
-    from ipkg.build.load import parse_text
-    from ipkg.export import format_turtle, serialize_graph
-
-    target = settings.data_dir / SUGGESTED_FILE
-    existing = target.read_text(encoding="utf-8") if target.exists() else ""
-    links = parse_text(existing, "turtle", source=target) if existing else Graph()
-    sources = load_sources(settings)
+    sources = sources or load_sources(settings)
     source = file_source(path, path.read_bytes())
     taken = {s for g in (sources.facts, sources.links) for s in g.subjects()}
+    links = Graph()
     for triple in source.triples():
         links.add(triple)
     for s in chosen:
@@ -142,6 +137,25 @@ def accept(settings: Settings, path: Path, chosen: Sequence[Suggestion]) -> Path
         links.add((claim, IPKGO.claimSubject, s.local))
         links.add((claim, IPKGO.claimValue, Literal(str(s.item), datatype=XSD.anyURI)))
         links.add((claim, IPKGO.confidence, Literal("M" if s.score >= 0.8 else "L")))
+    return links
+
+
+def accept(settings: Settings, path: Path, chosen: Sequence[Suggestion]) -> Path:
+    """Append the chosen links to ``data/links/suggested.ttl``, after the project builds with them.
+
+    Raises:
+        ValidationFailed / InconsistentData: the links would break the project (nothing is written).
+    """
+    from ipkg.build import build_with
+    from ipkg.build.load import parse_text
+    from ipkg.export import format_turtle, serialize_graph
+
+    target = settings.data_dir / SUGGESTED_FILE
+    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    links = parse_text(existing, "turtle", source=target) if existing else Graph()
+    sources = load_sources(settings)
+    for triple in accepted_links(settings, path, chosen, sources):
+        links.add(triple)
     merged = Graph()
     for triple in (*sources.links, *links):
         merged.add(triple)

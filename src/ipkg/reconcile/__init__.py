@@ -113,6 +113,8 @@ __all__ = [
 
 
 DATE = re.compile(r"^(-?\d{4,}-\d\d-\d\d)(T\d\d:\d\d:\d\d(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)?$")
+PARTIAL_DATE = re.compile(r"^(-?\d{4,})(?:-(\d\d))?(Z|[+-]\d\d:\d\d)?$")
+"""An ``xsd:gYear`` or ``xsd:gYearMonth`` lexical form: year, month, time zone."""
 
 
 def extension_cells(idx: Index, values: list[Node], limit: int) -> list[dict[str, Any]]:
@@ -132,13 +134,19 @@ def extension_cells(idx: Index, values: list[Node], limit: int) -> list[dict[str
 def extension_cell(idx: Index, value: Node) -> dict[str, Any]:
     """A value as a 0.2 data extension cell: ``{"id", "name"}``, ``{"date"}``, ``{"int"}``, ``{"float"}``, ``{"str"}``.
 
-    Dates and date-times become ISO date-times (``1970-04-26T00:00:00Z``); years and
-    year-months (``xsd:gYear`` …) stay strings, so no precision is invented.
+    Dates of every precision become ISO date-times, the form the 0.2 schema requires
+    of a date cell: ``xsd:date`` ``1970-04-26`` → ``1970-04-26T00:00:00Z``, and, as
+    Wikidata writes a year or a month (precision 9 or 10), ``xsd:gYear`` ``1893`` →
+    ``1893-01-01T00:00:00Z``, ``xsd:gYearMonth`` ``2020-10`` → ``2020-10-01T00:00:00Z``.
     """
     if isinstance(value, URIRef):
         entity = idx.entities.get(entity_id(value)) if str(value).startswith(IDENTIFIER_SPACE) else None
         return {"id": entity.id, "name": entity.name} if entity else {"str": str(value)}
     assert isinstance(value, Literal)
+    partial = PARTIAL_DATE.match(str(value)) if value.datatype in (XSD.gYear, XSD.gYearMonth) else None
+    if partial is not None:
+        year, month, zone = partial.groups()
+        return {"date": f"{year}-{month or '01'}-01T00:00:00{zone if zone not in (None, '') else 'Z'}"}
     date = DATE.match(str(value)) if value.datatype in (XSD.date, XSD.dateTime) else None
     if date is not None:
         day, time_of_day, zone = date.groups()

@@ -32,7 +32,7 @@ from ipkg.reconcile import (
     suggest_rank,
 )
 from ipkg.reconcile.requests import BATCH_SIZE, resolve_property
-from ipkg.sparql.deadline import deadline
+from ipkg.sparql.deadline import check_deadline, deadline
 
 VERSIONS = ("0.2",)
 """API versions the manifest declares (the manifest, results and sub-services follow 0.2)."""
@@ -160,11 +160,13 @@ def property_proposals(idx: Index, given: str, cls_iri: URIRef, limit: int) -> d
     }
 
 
-def extend(idx: Index, query: Any, *, timeout: float | None) -> dict[str, Any]:
-    """A 0.2 data extension: values of the asked properties for each id.
+def extend(idx: Index, query: Any, *, timeout: float | None, max_ids: int | None = None) -> dict[str, Any]:
+    """A 0.2 data extension: values of the asked properties for each id, within ``timeout`` seconds.
 
     Raises:
-        ProtocolError: not ``{"ids": [...], "properties": [{"id": …}]}``, or an unknown property.
+        ProtocolError: not ``{"ids": [...], "properties": [{"id": …}]}``, an unknown property, or
+            more than ``max_ids`` ids (the ``max_extend_ids`` setting).
+        QueryTimeout: the time limit passed.
     """
     if (
         not isinstance(query, dict)
@@ -173,6 +175,8 @@ def extend(idx: Index, query: Any, *, timeout: float | None) -> dict[str, Any]:
         or not all(isinstance(p, dict) and isinstance(p.get("id"), str) for p in query["properties"])
     ):
         raise ProtocolError('parameter \'extend\' must be {"ids": ["belarus"], "properties": [{"id": "country"}]}')
+    if max_ids is not None and len(query["ids"]) > max_ids:
+        raise ProtocolError(f"extend: {len(query['ids'])} ids in one request; send at most {max_ids} (max_extend_ids)")
     meta, columns = [], []
     for number, prop in enumerate(query["properties"]):
         predicate = resolve_property(prop["id"], idx, f"extend: properties[{number}]")
@@ -189,6 +193,7 @@ def extend(idx: Index, query: Any, *, timeout: float | None) -> dict[str, Any]:
     rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
     with deadline(timeout):
         for given in query["ids"]:
+            check_deadline()
             entity = idx.lookup(str(given))
             rows[str(given)] = {
                 pid: extension_cells(

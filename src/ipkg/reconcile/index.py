@@ -25,7 +25,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from ipkg.namespaces import IPKG, IPKGO, PREFIXES
+from ipkg.namespaces import IPKG, IPKGO, PREFIXES, WDT
 from ipkg.store.base import Snapshot
 from ipkg.store.union import Union
 
@@ -156,6 +156,10 @@ class Index:
     properties: dict[URIRef, Term] = field(default_factory=dict)
     superclasses: dict[URIRef, frozenset[URIRef]] = field(default_factory=dict)
     used_types: set[URIRef] = field(default_factory=set)
+    wikidata_types: dict[URIRef, URIRef] = field(default_factory=dict)
+    """Wikidata item → the ipkg class equivalent to ``wdt:P31`` that item (``wd:Q5`` → ``ipkgo:Person``)."""
+    wikidata_properties: dict[URIRef, URIRef] = field(default_factory=dict)
+    """Wikidata direct property → the ipkg property equivalent to it (``wdt:P17`` → ``ipkgo:country``)."""
 
     @classmethod
     def build(cls, snapshot: Snapshot) -> Index:
@@ -196,10 +200,25 @@ class Index:
                             english_first(union.objects_in_graph_order(s, SKOS.definition)),
                             broader if target is self.classes else (),
                         )
+        self._alignment()
         self.properties.setdefault(
             OWL.sameAs,
             Term(OWL.sameAs, "owl:sameAs", "Same as", "The same thing in another dataset (e.g. a Wikidata item)."),
         )
+
+    def _alignment(self) -> None:
+        """The Wikidata items and properties the ontology's classes and properties are equivalent to."""
+        union = self.union
+        for cls_iri in sorted(self.classes):
+            for other in union.objects_in_graph_order(cls_iri, OWL.equivalentClass):
+                if (other, OWL.onProperty, WDT.P31) in union:
+                    for item in union.objects_in_graph_order(other, OWL.hasValue):
+                        if isinstance(item, URIRef):
+                            self.wikidata_types.setdefault(item, cls_iri)
+        for prop in sorted(self.properties):
+            for other in union.objects_in_graph_order(prop, OWL.equivalentProperty):
+                if isinstance(other, URIRef) and str(other).startswith(str(WDT)):
+                    self.wikidata_properties.setdefault(other, prop)
 
     def _entities(self) -> None:
         union = self.union

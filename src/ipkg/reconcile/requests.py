@@ -4,19 +4,37 @@ Split from ``ipkg.serve.reconcile`` (which re-exports every name here) so the
 routes read apart from the rules a request must follow. Each function turns
 decoded JSON into ``ipkg.reconcile`` values (:class:`ReconciliationQuery`,
 :class:`Condition`, IRIs) or raises a ``ProtocolError`` (400) naming the query
-and the field at fault.
+and the field at fault; in a batch, a bad query becomes a :class:`QueryProblem`
+(answered with an empty result and an error note) and the others are answered.
+Types and properties may be given as the Wikidata items and properties the
+ontology aligns them to (``owl:equivalentClass`` / ``owl:equivalentProperty`` in
+``ontology/align-wikidata.ttl``): ``Q5`` is ``Person``, ``P17`` is ``country``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from rdflib import URIRef
+from rdflib import Namespace, URIRef
 
 from ipkg.errors import ProtocolError
-from ipkg.reconcile import DEFAULT_LIMIT, MAX_LIMIT, SCHEMA_SPACE, Condition, Index, ReconciliationQuery, resolve
+from ipkg.namespaces import WD, WDT
+from ipkg.reconcile import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    SCHEMA_SPACE,
+    Condition,
+    Index,
+    ReconciliationQuery,
+    resolve,
+    short_id,
+)
 
 BATCH_SIZE = 50
 """Announced as ``batch_size``; a batch of more than ``MAX_BATCH`` queries is refused."""
@@ -37,17 +55,36 @@ def parse_json(text: str, parameter: str) -> Any:
         raise ProtocolError(f"parameter {parameter!r} is nested too deeply") from None
 
 
-def parse_batch(batch: Any, idx: Index) -> list[ReconciliationQuery]:
-    """A 0.2 batch ``{"q0": {...}, ...}``.
+@dataclass(frozen=True)
+class QueryProblem:
+    """A query of a batch that cannot be answered: the batch still is, this query with an error note."""
+
+    key: str
+    message: str
+
+
+def parse_batch(batch: Any, idx: Index) -> list[ReconciliationQuery | QueryProblem]:
+    """A 0.2 batch ``{"q0": {...}, ...}``; each malformed query becomes a ``QueryProblem``, not a failed batch.
+
+    One blank query, unknown type or bad limit among fifty must not cost the other
+    forty-nine their answers (OpenRefine sends batches): the spec lets a query's
+    result be empty, and the note says why.
 
     Raises:
-        ProtocolError: not an object of query objects, or a query is malformed (the message names it).
+        ProtocolError: the batch itself is not an object of queries, or is too large.
     """
     if not isinstance(batch, dict) or not batch:
         raise ProtocolError('parameter \'queries\' must be a JSON object of queries, e.g. {"q0": {"query": "Belarus"}}')
     if len(batch) > MAX_BATCH:
         raise ProtocolError(f"{len(batch)} queries in one batch; send at most {MAX_BATCH} (batch_size: {BATCH_SIZE})")
-    return [parse_query(str(key), value, idx) for key, value in batch.items()]
+    return [_or_problem(str(key), partial(parse_query, str(key), value, idx)) for key, value in batch.items()]
+
+
+def _or_problem(key: str, parse: Callable[[], ReconciliationQuery]) -> ReconciliationQuery | QueryProblem:
+    try:
+        return parse()
+    except ProtocolError as exc:
+        return QueryProblem(key, str(exc))
 
 
 def _check_fields(given: Any, allowed: frozenset[str] | set[str], where: str, shape: str) -> None:
@@ -100,14 +137,16 @@ def parse_query(key: str, given: Any, idx: Index) -> ReconciliationQuery:
     )
 
 
-def parse_draft_batch(batch: Any, idx: Index) -> list[ReconciliationQuery]:
-    """A 1.0-draft batch ``{"queries": [{"conditions": [...], "type": …, "limit": …}]}``."""
+def parse_draft_batch(batch: Any, idx: Index) -> list[ReconciliationQuery | QueryProblem]:
+    """A 1.0-draft batch ``{"queries": [{"conditions": [...], "type": …, "limit": …}]}``; per-query problems."""
     queries = batch.get("queries") if isinstance(batch, dict) else None
     if not isinstance(queries, list) or not queries:
         raise ProtocolError('a 1.0-draft batch is {"queries": [{"conditions": [...]}, ...]} with at least one query')
     if len(queries) > MAX_BATCH:
         raise ProtocolError(f"{len(queries)} queries in one batch; send at most {MAX_BATCH}")
-    return [parse_draft_query(number, given, idx) for number, given in enumerate(queries)]
+    return [
+        _or_problem(str(number), partial(parse_draft_query, number, given, idx)) for number, given in enumerate(queries)
+    ]
 
 
 def parse_draft_query(number: int, given: Any, idx: Index) -> ReconciliationQuery:
@@ -160,8 +199,11 @@ def parse_draft_query(number: int, given: Any, idx: Index) -> ReconciliationQuer
 
 
 def parse_limit(value: Any, where: str) -> int:
+    """A positive integer, also written as a string of digits (``"limit": "2"``), at most ``MAX_LIMIT``."""
     if value is None:
         return DEFAULT_LIMIT
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
     number_like = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if not number_like or value != int(value) or value < 1:
         raise ProtocolError(f"{where}: 'limit' must be a positive integer, not {value!r}")
@@ -181,19 +223,50 @@ def resolve_id(given: str, where: str) -> URIRef:
 
 
 def resolve_type(given: str, idx: Index, where: str) -> URIRef:
+    """An ipkg class (or a type in use) from its id, or from the Wikidata item it is aligned to (``Q5``, ``wd:Q5``)."""
+    item = _wikidata(given, "Q", WD)
+    aligned = idx.wikidata_types.get(item) if item is not None else None
+    if aligned is not None:
+        return aligned
     iri = resolve_id(given, f"{where}: type")
     if iri not in idx.classes and iri not in idx.used_types and iri not in idx.superclasses:
-        raise ProtocolError(f"{where}: unknown type {given!r}; the types are listed at /reconcile/suggest/type")
+        hint = ""
+        if item is not None:
+            known = ", ".join(
+                f"{short_id(q)} → {idx.type_json(c)['name']}" for q, c in sorted(idx.wikidata_types.items())
+            )
+            hint = f" (no ipkg class is aligned to that Wikidata item; aligned: {known})"
+        raise ProtocolError(f"{where}: unknown type {given!r}{hint}; the types are listed at /reconcile/suggest/type")
     return iri
 
 
 def resolve_property(given: str, idx: Index, where: str) -> URIRef:
+    """An ipkg property (or one in use) from its id, or from the Wikidata property it is aligned to (``P17``)."""
+    wikidata = _wikidata(given, "P", WDT)
+    aligned = idx.wikidata_properties.get(wikidata) if wikidata is not None else None
+    if aligned is not None:
+        return aligned
     iri = resolve_id(given, f"{where}: property")
     if iri not in idx.properties and not idx.union.has_predicate(iri):
         raise ProtocolError(
             f"{where}: unknown property {given!r}; the properties are listed at /reconcile/suggest/property"
         )
     return iri
+
+
+def _wikidata(given: str, letter: str, namespace: Namespace) -> URIRef | None:
+    """The Wikidata IRI ``given`` names (``Q5``, ``wd:Q5``, its IRI; ``P17``, ``wdt:P17``, ``p:P17`` …), or None."""
+    text = given.strip()
+    for prefix in (
+        str(namespace),
+        "http://www.wikidata.org/entity/",
+        "http://www.wikidata.org/prop/",
+        "wd:",
+        "wdt:",
+        "p:",
+    ):
+        text = text.removeprefix(prefix)
+    return URIRef(f"{namespace}{text}") if re.fullmatch(rf"{letter}[1-9][0-9]*", text) else None
 
 
 def make_condition(where: str, pid: str, value: Any, idx: Index) -> Condition:

@@ -1,7 +1,9 @@
-"""The HTML page of one resource: its types, values, timeline and evidence, ready for the template.
+"""The HTML page of one resource, ready for the template: a summary first, then the timeline,
+where sources disagree, the statements grouped by property, the evidence, what refers to it.
 
 Computed from a ``Description`` (the raw statements): the template only
-renders, so what a page shows can be tested without HTML.
+renders, so what a page shows can be tested without HTML. The summary, the
+claims and the timeline's axis are built in ``entity_facts``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rdflib.term import Node
 
 from ipkg.namespaces import IPKGO, WD
 from ipkg.serve.entity_data import Description, Statement, statements
+from ipkg.serve.entity_facts import Axis, ClaimGroup, Fact, anchor, axis, claim_groups, key_facts, query_link
 from ipkg.serve.page_terms import ALTERNATES, Labels, Term, curie, first_literal, wikidata_url
 from ipkg.store.union import Union, node_key
 
@@ -35,6 +38,42 @@ class Row:
     inferred: bool
     graphs: str
     details: tuple[tuple[Term, Term], ...] = ()
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value of a property, with its statement's graphs."""
+
+    term: Term
+    inferred: bool
+    graphs: str
+    details: tuple[tuple[Term, Term], ...] = ()
+
+
+SHOWN_VALUES = 8
+"""Values of a property shown at once; the rest are folded under "n more"."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """One property and all its values: one row of a statements table (as Wikidata groups them)."""
+
+    predicate: Term
+    anchor: str
+    values: tuple[Value, ...]
+
+    @property
+    def inferred(self) -> bool:
+        """Every value is inferred."""
+        return all(v.inferred for v in self.values)
+
+    @property
+    def shown(self) -> tuple[Value, ...]:
+        return self.values[:SHOWN_VALUES]
+
+    @property
+    def folded(self) -> tuple[Value, ...]:
+        return self.values[SHOWN_VALUES:]
 
 
 @dataclass(frozen=True)
@@ -142,40 +181,103 @@ class EntityPage:
         return out
 
     @cached_property
-    def rows(self) -> list[Row]:
-        """Every outgoing statement but the types, ipkg's properties first, asserted before inferred."""
-        rows = []
-        for st in self.d.outgoing:
-            if st.predicate == RDF.type or self._aligned(st):
-                continue
-            rows.append(
-                (
-                    self._key(st),
-                    Row(
-                        self._predicate(st.predicate),
-                        self.labels.term(st.object),
-                        st.inferred,
-                        st.graph_names,
-                        self._details(st.object, 1),
-                    ),
-                )
-            )
-        rows.sort(key=lambda item: item[0])
-        return [row for _, row in rows]
+    def groups(self) -> list[Group]:
+        """The outgoing statements but the types, one group per property: ipkg's first, asserted before inferred."""
+        return self._group(
+            [st for st in self.d.outgoing if st.predicate != RDF.type and not self._aligned(st)], incoming=False
+        )
 
     @cached_property
-    def incoming(self) -> list[Row]:
-        """Statements about other resources that point here (the subject is the value shown)."""
-        rows = [
-            (
-                self._key(st, st.subject),
-                Row(self._predicate(st.predicate), self.labels.term(st.subject), st.inferred, st.graph_names),
+    def incoming(self) -> list[Group]:
+        """Statements of other resources that point here, by property (the subject is the value shown).
+
+        A statement the page already shows from this side is left out: the inverse of an
+        outgoing one (``ipkgo:participant`` when ``ipkgo:participatedIn`` is listed), and an
+        inferred super-property of an asserted one (``ipkgo:participant`` beside ``ipkgo:visitor``).
+        """
+        union = self.d.union
+        outgoing = {(st.predicate, st.object) for st in self.d.outgoing}
+        asserted = {(st.subject, st.predicate) for st in self.d.incoming if not st.inferred}
+        kept = []
+        for st in self.d.incoming:
+            if self._aligned(st):
+                continue
+            if any(
+                (st.predicate, OWL.inverseOf, q) in union or (q, OWL.inverseOf, st.predicate) in union
+                for q, o in outgoing
+                if o == st.subject
+            ):
+                continue
+            if st.inferred and any(
+                s == st.subject and p != st.predicate and (p, RDFS.subPropertyOf, st.predicate) in union
+                for s, p in asserted
+            ):
+                continue
+            kept.append(st)
+        return self._group(kept, incoming=True)
+
+    def _group(self, found: list[Statement], *, incoming: bool) -> list[Group]:
+        by_predicate: dict[URIRef, list[Statement]] = {}
+        for st in found:
+            by_predicate.setdefault(st.predicate, []).append(st)
+        groups = []
+        for predicate, statements_ in by_predicate.items():
+            values = sorted(
+                statements_,
+                key=lambda st: (st.inferred, self.labels.name(st.subject if incoming else st.object).lower()),
             )
-            for st in self.d.incoming
-            if not self._aligned(st)
-        ]
-        rows.sort(key=lambda item: item[0])
-        return [row for _, row in rows]
+            group = Group(
+                self._predicate(predicate),
+                anchor(predicate) if not incoming else "in-" + anchor(predicate),
+                tuple(
+                    Value(
+                        self.labels.term(st.subject if incoming else st.object),
+                        st.inferred,
+                        st.graph_names,
+                        () if incoming else self._details(st.object, 1),
+                    )
+                    for st in values
+                ),
+            )
+            groups.append((self._key(values[0]) if not group.inferred else self._key(values[-1]), group))
+        groups.sort(key=lambda item: (item[0][0], item[1].inferred, item[0][2]))
+        return [group for _, group in groups]
+
+    @cached_property
+    def facts(self) -> list[Fact]:
+        """The summary's key facts (see ``entity_facts.key_facts``)."""
+        return key_facts(self.d, self.labels)
+
+    @cached_property
+    def claims(self) -> list[ClaimGroup]:
+        """Claims about the resource by property, disagreements first."""
+        return claim_groups(self.d, self.labels)
+
+    @cached_property
+    def disputes(self) -> list[ClaimGroup]:
+        """The properties whose claims give more than one value."""
+        return [g for g in self.claims if g.disputed]
+
+    @cached_property
+    def disputed_anchors(self) -> frozenset[str]:
+        """Row ids of the properties sources disagree on (their rows link to the claims)."""
+        return frozenset(g.anchor for g in self.disputes)
+
+    @cached_property
+    def axis(self) -> Axis | None:
+        """The timeline's line of years, or None for fewer than two dated events."""
+        return axis([(e.sort_key, f"{e.when} · {e.event.text}") for e in self.timeline if e.sort_key != UNDATED])
+
+    @cached_property
+    def query_link(self) -> str:
+        """A permalink to the query page with a query about this resource."""
+        return query_link(self.d.iri, self.title)
+
+    @cached_property
+    def kind(self) -> str:
+        """What it is, in words: its most specific asserted ipkg classes ("state", "visit")."""
+        names = [self.labels.name(t) for t in most_specific(self.d.union, self.d.iri)]
+        return ", ".join(names)
 
     @cached_property
     def aligned(self) -> list[Row]:

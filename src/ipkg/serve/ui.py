@@ -2,10 +2,14 @@
 
 The editor is YASGUI, installed from npm by the set-up command (``make
 install`` runs ``npm ci``) into ``node_modules/`` and served by this app under
-``/assets/yasgui/`` — nothing is fetched from a CDN. The competency
-questions (``queries/cq/*.rq``) are offered as ready examples; the first is
-pre-loaded. Without ``node_modules`` the page still works: a plain form posts
-the query to /sparql, with a notice saying how to install the full UI.
+``/assets/yasgui/`` — nothing is fetched from a CDN. ipkg's own scripts
+(``static/``: permalinks, the running-query bar, hints, and the result views
+Values, Timeline, Chart and Graph) are served under ``/assets/ipkg/``. The
+competency questions (``queries/cq/*.rq``) are offered as ready examples,
+shown without their predeclared PREFIX lines; a fresh page opens a starter
+query with the inferred graph included, as the API's default. Without
+``node_modules`` the page still works: a plain form posts the query to
+/sparql, with a notice saying how to install the full UI.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory, url_for
 
-from ipkg.namespaces import BASE, IPKG
+from ipkg import __version__
+from ipkg.namespaces import BASE, IPKG, PREFIXES
 from ipkg.serve.state import state
 
 bp = Blueprint("ui", __name__, template_folder="templates")
@@ -29,17 +34,42 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 """The source checkout this module runs from (an editable install)."""
 
 DEFAULT_QUERY = """\
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-# Resources and their labels
-SELECT ?resource ?label WHERE {
-  ?resource rdfs:label ?label .
-  FILTER (lang(?label) = "en")
+# What happened between WIPO and Belarus, and when?
+# Pick a question on the left, or write your own: ipkg:, ipkgo:, rdfs:, wd: … are predeclared.
+SELECT ?event ?label ?date WHERE {
+  ?event ipkgo:participant ipkg:belarus ;
+         rdfs:label ?label .
+  OPTIONAL { ?event ipkgo:date|ipkgo:startDate ?date }
 }
-ORDER BY ?label
-LIMIT 50
+ORDER BY ?date
 """
-"""Pre-loaded when the project has no competency questions."""
+"""The starter query of a fresh page (run with the inferred graph, as the API does by default)."""
+
+STATIC = Path(__file__).resolve().parent / "static"
+"""The query page's own scripts and styles (result views, permalinks), shipped with the package."""
+
+PREDECLARED = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*$", re.IGNORECASE)
+
+
+def without_predeclared_prefixes(text: str) -> str:
+    """``text`` without the PREFIX lines that only repeat a predeclared prefix (same name, same IRI).
+
+    The examples spell out their prefixes so they run anywhere; on this endpoint those lines
+    are noise above the question. A PREFIX line binding a name differently is kept, and so
+    is every other line; a blank line left at the top of the query is dropped.
+    """
+    kept: list[str] = []
+    removed = False
+    for line in text.splitlines():
+        match = PREDECLARED.match(line)
+        if match and str(PREFIXES.get(match.group(1) or "", "")) == match.group(2):
+            removed = True
+            continue
+        if removed and not line.strip() and (not kept or not kept[-1].strip() or kept[-1].startswith("#")):
+            continue
+        kept.append(line)
+    return "\n".join(kept) + ("\n" if text.endswith("\n") else "")
+
 
 HEADER = re.compile(r"^#\s*(question|source|graph)\s*:\s*(.*?)\s*$")
 
@@ -58,6 +88,11 @@ class Example:
     def infer(self) -> bool:
         """Run with the inferred graph unless the question is answered by asserted triples alone."""
         return self.graph != "asserted"
+
+    @property
+    def shown_query(self) -> str:
+        """The query as the editor shows it: the predeclared PREFIX lines left out."""
+        return without_predeclared_prefixes(self.query)
 
 
 def load_examples(directory: Path) -> list[Example]:
@@ -110,11 +145,24 @@ def yasgui_version(folder: Path) -> str:
 
 
 def render_ui() -> Response:
-    """The query page: YASGUI when installed, else the plain form."""
+    """The query page: YASGUI when installed, else the plain form.
+
+    What the editor opens with: ``?query=`` (with ``?infer=``), else ``?example=<slug>``, else
+    the starter query; the page's script lets a ``#query=…&infer=…`` permalink win over all
+    of them, and the last edited query (kept in the browser) over the starter query.
+    """
     settings = state().settings
     examples = load_examples(settings.queries_dir / "cq")
     wanted = request.args.get("example", "")
-    selected = next((e for e in examples if e.slug == wanted), examples[0] if examples else None)
+    selected = next((e for e in examples if e.slug == wanted), None)
+    given = request.args.get("query")
+    infer = request.args.get("infer", "true").strip().lower() not in ("false", "0", "no", "off")
+    if given is not None:
+        selected, query = None, given
+    elif selected is not None:
+        query, infer = selected.shown_query, selected.infer
+    else:
+        query = DEFAULT_QUERY
     folder = yasgui_dir()
     version = yasgui_version(folder) if folder is not None else ""
     payload = [
@@ -123,24 +171,38 @@ def render_ui() -> Response:
             "question": e.question,
             "source": e.source,
             "graph": e.graph,
-            "query": e.query,
+            "query": e.shown_query,
             "infer": e.infer,
         }
         for e in examples
     ]
     store = state().store
     belarus = IPKG["belarus"]
+    initial = {
+        "query": query,
+        "infer": infer,
+        "slug": selected.slug if selected else None,
+        "explicit": given is not None or selected is not None,
+        "prefixes": {prefix: str(namespace) for prefix, namespace in PREFIXES.items()},
+        "timeout": settings.query_timeout,
+        "maxRows": settings.max_result_rows,
+    }
     body = render_template(
         "ui.html",
         examples=examples,
         examples_json=payload,
         selected=selected,
-        query=selected.query if selected else DEFAULT_QUERY,
-        infer=selected.infer if selected else True,
+        query=query,
+        infer=infer,
+        initial=initial,
+        prefixes=sorted(PREFIXES),
         has_yasgui=folder is not None,
         endpoint=url_for("sparql.sparql"),
         yasgui_js=url_for("ui.yasgui_asset", filename="yasgui.min.js", v=version or None),
         yasgui_css=url_for("ui.yasgui_asset", filename="yasgui.min.css", v=version or None),
+        page_js=url_for("ui.page_asset", filename="query.js", v=__version__),
+        views_js=url_for("ui.page_asset", filename="views.js", v=__version__),
+        page_css=url_for("ui.page_asset", filename="query.css", v=__version__),
         start_entity=url_for("entities.entity", slug="belarus")
         if next(store.snapshot().quads(belarus), None) is not None
         else None,
@@ -155,6 +217,14 @@ def render_ui() -> Response:
 def index() -> Response:
     """The query page."""
     return render_ui()
+
+
+@bp.route("/assets/ipkg/<path:filename>")
+def page_asset(filename: str) -> Response:
+    """The query page's own scripts and styles (404 for anything else)."""
+    response = send_from_directory(STATIC, filename, max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/assets/yasgui/<path:filename>")
