@@ -17,17 +17,24 @@ import pytest
 from ipkg.build import build
 from ipkg.config import Settings
 from ipkg.serve import create_app
-from ipkg.store import JOURNAL_NAME, MemoryStore
+from ipkg.store import open_store
 from tests.support import running, scratch_project
 
 TOKEN = "conformance-token"
 
 
-@pytest.fixture(scope="module")
-def scratch_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(URL of /sparql, update token) of a live server over an empty scratch store."""
+@pytest.fixture(scope="module", params=["memory", "oxigraph"])
+def scratch_endpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(URL of /sparql, update token) of a live server over an empty scratch store, on each backend."""
     root = scratch_project(tmp_path_factory.mktemp("conformance") / "project")
-    settings = Settings(root=root, state_dir=root.parent / "var", update_token=TOKEN, query_timeout=20.0)
-    store = MemoryStore(build(settings, progress=lambda _: None), journal=settings.var_dir / "store" / JOURNAL_NAME)
-    with running(create_app(settings, store)) as url:
-        yield url + "/sparql", TOKEN
+    settings = Settings(
+        root=root, state_dir=root.parent / "var", update_token=TOKEN, query_timeout=20.0, store=request.param
+    )
+    store = open_store(settings, lambda: build(settings, progress=lambda _: None))
+    try:
+        with running(create_app(settings, store)) as url:
+            yield url + "/sparql", TOKEN
+    finally:
+        store.close()

@@ -83,6 +83,18 @@ class Store(Protocol):
     ) -> Result:
         """Evaluate a query, fully, within ``timeout`` seconds and ``max_rows`` rows."""
 
+    def answer(
+        self,
+        query: PreparedQuery | str,
+        *,
+        results_format: str,
+        dataset: DatasetSpec = DatasetSpec(),
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        base: str | None = None,
+    ) -> bytes:
+        """A SELECT or ASK result serialised as ``results_format`` (json, xml, csv, tsv) by the engine."""
+
     def update(
         self,
         update: PreparedUpdate | str,
@@ -102,6 +114,9 @@ class Store(Protocol):
 
     def graph_sizes(self) -> dict[URIRef, int]:
         """Triples per non-empty named graph."""
+
+    def close(self) -> None:
+        """Release what the store holds (worker processes, locks on disk); it is not used afterwards."""
 
 
 def materialize(result: Result, max_rows: int | None) -> Result:

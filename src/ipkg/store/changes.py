@@ -1,17 +1,21 @@
-"""What a committed change is, and how it is applied to a scratch copy of the asserted graphs.
+"""What a committed change is, how it is applied to a scratch copy of the asserted graphs, and how it is journalled.
 
-Two kinds, both journalled as JSON: a SPARQL 1.1 Update (with the protocol's
-USING graphs) and a Graph Store write (replace or merge one graph with the
-triples of a request body). A Graph Store write never becomes SPARQL text, so
-a graph IRI from a client cannot inject operations. In the scratch dataset
-every asserted graph is a named graph, and the facts graph is also the
-default graph of updates.
+A change arrives as a SPARQL 1.1 Update (with the protocol's USING graphs) or
+a Graph Store write (replace or merge one graph with the triples of a request
+body; never turned into SPARQL text, so a graph IRI from a client cannot inject
+operations). What is journalled is neither: it is the change's **effect**, the
+quads it removed and added (``Effect``, N-Quads in the JSON entry), so a restart
+replays exactly what was acknowledged: ``STRUUID()``, ``NOW()`` or ``BNODE()``
+give the values they gave, and nothing is parsed as SPARQL or re-evaluated.
+Entries of the two older kinds (the update's text, a graph write's N-Triples)
+are still read and applied as before. In the scratch dataset every asserted
+graph is a named graph, and the facts graph is also the default graph of updates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -22,12 +26,14 @@ from rdflib.plugins.sparql.sparql import FrozenBindings, QueryContext, Update
 from rdflib.term import Node
 
 from ipkg.build.load import parse_text
-from ipkg.errors import ProtocolConflict
+from ipkg.errors import ProtocolConflict, QueryEvaluationError
 from ipkg.namespaces import GRAPH_FACTS
+from ipkg.ntriples import read_quads, write_quads
 from ipkg.sparql.deadline import DeadlineMemory
 from ipkg.sparql.prepare import prepare_update
 
 Triple = tuple[Node, Node, Node]
+Quad = tuple[Node, Node, Node, URIRef]
 
 
 @dataclass(frozen=True)
@@ -124,11 +130,25 @@ def _instantiate(template: Iterable[tuple[Node, Node, Node]], solution: FrozenBi
             yield subject, predicate, object_
 
 
+def _eval_create(ctx: QueryContext, operation: CompValue) -> None:
+    """CREATE GRAPH (Update §3.2.1): an error if the graph exists (unless SILENT), else nothing to do.
+
+    The store keeps no empty graph (a graph exists while it holds a triple), so
+    creating one changes nothing; rdflib's own CREATE only raises "not implemented".
+    """
+    assert ctx.dataset is not None
+    iri = operation.graphiri
+    if operation.silent or not isinstance(iri, URIRef):
+        return
+    if len(Graph(store=ctx.dataset.store, identifier=iri)):  # not dataset.graph(iri): that would create it
+        raise QueryEvaluationError(f"CREATE GRAPH <{iri}>: the graph already exists (CREATE SILENT GRAPH ignores that)")
+
+
 _UPDATE_OPERATIONS = {
     "Load": sparql_update.evalLoad,
     "Clear": sparql_update.evalClear,
     "Drop": sparql_update.evalDrop,
-    "Create": sparql_update.evalCreate,
+    "Create": _eval_create,
     "Add": sparql_update.evalAdd,
     "Move": sparql_update.evalMove,
     "Copy": sparql_update.evalCopy,
@@ -160,14 +180,40 @@ def _eval_update(dataset: Dataset, update: Update) -> None:
 
 @dataclass(frozen=True)
 class GraphChange:
-    """A Graph Store write: replace (or with ``merge`` add to) one graph; ``graph=None`` is the facts graph."""
+    """A journal entry of the older kind: a Graph Store write as N-Triples (read, never written any more)."""
 
     graph: str | None
     ntriples: str
     merge: bool = False
 
 
-Change = UpdateChange | GraphChange
+@dataclass(frozen=True)
+class GraphWrite:
+    """A Graph Store write: replace (or with ``merge`` add to) one graph; ``graph=None`` is the facts graph."""
+
+    graph: URIRef | None
+    triples: Graph | None
+    """The body's triples, applied as they are (never serialised and parsed again); None empties the graph."""
+    merge: bool = False
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a committed change did: the quads it removed and added (disjoint sets), in the named graphs."""
+
+    removed: frozenset[Quad]
+    added: frozenset[Quad]
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.added)
+
+    @classmethod
+    def between(cls, before: set[Quad], after: set[Quad]) -> Effect:
+        """The effect that turns ``before`` into ``after``."""
+        return cls(frozenset(before - after), frozenset(after - before))
+
+
+Change = UpdateChange | GraphChange | GraphWrite | Effect
 
 
 def apply_change(dataset: Dataset, change: Change) -> None:
@@ -175,29 +221,58 @@ def apply_change(dataset: Dataset, change: Change) -> None:
     if isinstance(change, UpdateChange):
         _eval_update(dataset, change.prepare())
         return
-    target = dataset.graph(URIRef(change.graph) if change.graph is not None else GRAPH_FACTS)
+    if isinstance(change, Effect):
+        for s, p, o, g in change.removed:
+            dataset.graph(g).remove((s, p, o))
+        for s, p, o, g in change.added:
+            dataset.graph(g).add((s, p, o))
+        return
+    graph = change.graph
+    target = dataset.graph(URIRef(graph) if graph is not None else GRAPH_FACTS)
     if not change.merge:
         target.remove((None, None, None))
+    if isinstance(change, GraphWrite):
+        for triple in change.triples if change.triples is not None else ():
+            target.add(triple)
+        return
     for triple in parse_text(change.ntriples, "nt", source="journalled graph write"):
         target.add(triple)
 
 
-def to_json(change: Change) -> dict[str, Any]:
-    """The journal entry of a change."""
-    return {"kind": "update" if isinstance(change, UpdateChange) else "graph", **asdict(change)}
+def to_json(change: Effect) -> dict[str, Any]:
+    """The journal entry of a change: its effect, as N-Quads (blank node labels kept)."""
+    return {"kind": "effect", "removed": write_quads(change.removed), "added": write_quads(change.added)}
 
 
 def from_json(entry: dict[str, Any]) -> Change:
-    """A change from its journal entry (entries without ``kind`` are updates).
+    """A change from its journal entry (entries without ``kind`` are updates, the oldest kind).
 
     Raises:
-        KeyError, TypeError: the entry is not a change.
+        KeyError, TypeError, ValueError: the entry is not a change.
     """
-    if entry.get("kind", "update") == "graph":
+    if not isinstance(entry, dict):
+        raise TypeError("a journal entry is a JSON object")
+    kind = entry.get("kind", "update")
+    if kind == "effect":
+        return Effect(_quads(entry["removed"]), _quads(entry["added"]))
+    if kind == "graph":
         return GraphChange(entry["graph"], str(entry["ntriples"]), bool(entry.get("merge", False)))
+    if kind != "update":
+        raise ValueError(f"unknown kind of journal entry {kind!r}")
     return UpdateChange(
         str(entry["update"]),
         entry.get("base"),
         tuple(entry.get("using_graphs", ())),
         tuple(entry.get("using_named_graphs", ())),
     )
+
+
+def _quads(text: Any) -> frozenset[Quad]:
+    if not isinstance(text, str):
+        raise TypeError("removed/added must be N-Quads text")
+    quads = set()
+    for s, p, o, g in read_quads(text, labels=True):
+        if not isinstance(g, URIRef):
+            raise ValueError("every quad of an effect names its graph")
+        quads.add((s, p, o, g))
+    return frozenset(quads)

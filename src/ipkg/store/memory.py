@@ -4,18 +4,19 @@ Readers take the current ``KnowledgeGraph`` snapshot and never lock; a writer
 copies the asserted graphs, applies its change to the copy, rebuilds (validate
 → reason) with ``build.rebuild``, appends the change to a journal, and only
 then publishes the new snapshot. A change that fails at any step leaves the
-published snapshot untouched. On start the journal is replayed over the
-freshly built files, so committed updates survive a restart while edits to
-``data/`` still take effect.
+published snapshot untouched. What is journalled is the change's effect, the
+quads it removed and added (``changes.Effect``, in ``journal.Journal``); a change
+that changes nothing is neither rebuilt nor journalled. On start the journal's
+effects are applied again over the freshly built files, so committed updates
+survive a restart exactly as they were acknowledged, while edits to ``data/``
+still take effect. Queries and the WHERE part of updates run within the time
+limit and the bounds of ``sparql.limits``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,15 +28,17 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from ipkg.build import KnowledgeGraph, rebuild
-from ipkg.errors import Forbidden, IpkgError, QueryEvaluationError
-from ipkg.export import serialize_graph
+from ipkg.errors import Forbidden, QueryEvaluationError
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from ipkg.protocol.dataset import DatasetSpec
-from ipkg.sparql.deadline import DeadlineMemory, deadline
+from ipkg.sparql.deadline import DeadlineMemory
 from ipkg.sparql.guard import check_remote
+from ipkg.sparql.limits import QueryLimits, evaluation_limits
 from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
+from ipkg.sparql.results import format_result
 from ipkg.store.base import Quad, UpdateOutcome, materialize
-from ipkg.store.changes import Change, GraphChange, UpdateChange, apply_change, from_json, to_json
+from ipkg.store.changes import Change, Effect, GraphWrite, UpdateChange, apply_change, from_json, to_json
+from ipkg.store.journal import Journal
 
 log = logging.getLogger("ipkg.store")
 
@@ -51,14 +54,22 @@ class MemoryStore:
         *,
         journal: Path | None = None,
         service_allowlist: tuple[str, ...] = (),
+        replay: bool = True,
+        limits: QueryLimits | None = None,
     ) -> None:
+        """``replay=False``: ``kg`` already holds the journal's changes (a store reopened from disk).
+
+        ``limits`` bound each query's evaluation (default: the settings' defaults).
+        """
         self._snapshot: tuple[KnowledgeGraph, int] = (kg, 0)
         self._write_lock = threading.Lock()
         self._views: OrderedDict[tuple[int, DatasetSpec], Dataset] = OrderedDict()
         self._views_lock = threading.Lock()
         self._journal = journal
+        self._journal_file = None if journal is None else Journal(journal)
         self._allowlist = service_allowlist
-        if journal is not None and journal.exists():
+        self._limits = limits or QueryLimits()
+        if replay and journal is not None and journal.exists():
             self._replay(journal)
 
     @property
@@ -70,6 +81,9 @@ class MemoryStore:
     def generation(self) -> int:
         """Number of changes committed since start (journal replay counts as one)."""
         return self._snapshot[1]
+
+    def close(self) -> None:
+        """Nothing to release: the journal is closed after every write."""
 
     def snapshot(self) -> DatasetSnapshot:
         """The current committed state."""
@@ -100,13 +114,35 @@ class MemoryStore:
             dataset = DatasetSpec(prepared.default_graphs, prepared.named_graphs, infer=dataset.infer)
         kg, generation = self._snapshot  # one read: the data and its generation always match
         target = self._view(kg, generation, dataset)
-        with deadline(timeout):
+        with evaluation_limits(timeout, self._limits):
             try:
                 return materialize(target.query(prepared.query, base=base), max_rows)
-            except (TypeError, ValueError, ArithmeticError, RecursionError, SPARQLError) as exc:
+            except (
+                TypeError,
+                ValueError,
+                ArithmeticError,
+                AttributeError,
+                LookupError,
+                RecursionError,
+                SPARQLError,
+            ) as exc:
                 # rdflib lets some expression errors escape instead of leaving the value unbound
                 log.warning("query evaluation failed: %r", exc, exc_info=True)
                 raise QueryEvaluationError(f"the query could not be evaluated: {exc}") from exc
+
+    def answer(
+        self,
+        query: PreparedQuery | str,
+        *,
+        results_format: str,
+        dataset: DatasetSpec = DatasetSpec(),
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        base: str | None = None,
+    ) -> bytes:
+        """A SELECT or ASK result in ``results_format``, written by ipkg's result writers."""
+        result = self.query(query, dataset=dataset, timeout=timeout, max_rows=max_rows, base=base)
+        return format_result(result, results_format)
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:
         """A copy of one graph; ``None`` is the default graph (the union of all)."""
@@ -173,67 +209,78 @@ class MemoryStore:
         """Graph Store Protocol writes: replace, merge into or (``graph=None``) empty one graph."""
         if merge and (graph is None or not len(graph)):
             return UpdateOutcome(0, 0, self.generation)
-        body = "" if graph is None else serialize_graph(graph, "ntriples").decode("utf-8")
-        return self._commit(GraphChange(None if iri is None else str(iri), body, merge), None)
+        return self._commit(GraphWrite(iri, graph, merge), None)
 
     def _commit(self, change: Change, timeout: float | None) -> UpdateOutcome:
         with self._write_lock:
             old, generation = self._snapshot
-            kg = self._apply(old, [change], timeout)
-            before = _asserted_triples(old)
-            after = _asserted_triples(kg)
-            if self._journal is not None:
-                self._append_journal(change)
+            scratch = _scratch(old)
+            before = _quads(scratch)
+            with evaluation_limits(timeout, self._limits):
+                apply_change(scratch, change)
+            effect = Effect.between(before, _quads(scratch))
+            if not effect:
+                return UpdateOutcome(0, 0, generation)  # nothing changed: nothing to validate or journal
+            kg = _rebuild(old, scratch)
+            if self._journal_file is not None:
+                self._journal_file.append(to_json(effect))
             self._snapshot = (kg, generation + 1)
-            outcome = UpdateOutcome(len(after - before), len(before - after), generation + 1)
+            outcome = UpdateOutcome(len(effect.added), len(effect.removed), generation + 1)
         log.info("update %s", outcome.summary())
         return outcome
 
-    def _apply(self, kg: KnowledgeGraph, changes: list[Change], timeout: float | None) -> KnowledgeGraph:
-        scratch = Dataset(store=DeadlineMemory(), default_union=False)
-        for graph in kg.dataset.graphs():
-            if graph.identifier == GRAPH_INFERRED or not len(graph) or not is_named_graph(graph.identifier):
-                continue
-            target = scratch.graph(graph.identifier)
-            for triple in graph:
-                target.add(triple)
-        with deadline(timeout):
-            for change in changes:
-                apply_change(scratch, change)
-        if len(scratch.graph(GRAPH_INFERRED)):
-            raise Forbidden(f"<{GRAPH_INFERRED}> is computed by the reasoner and cannot be written")
-        asserted: dict[URIRef, Graph] = {GRAPH_FACTS: scratch.graph(GRAPH_FACTS)}
-        for graph in scratch.graphs():
-            identifier = graph.identifier
-            special = identifier in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS)
-            if isinstance(identifier, URIRef) and is_named_graph(identifier) and not special and len(graph):
-                asserted[identifier] = graph
-        return rebuild(scratch.graph(GRAPH_ONTOLOGY), kg.shapes, asserted, progress=log.debug)
-
     # -- journal -------------------------------------------------------------
 
-    def _append_journal(self, change: Change) -> None:
-        assert self._journal is not None
-        self._journal.parent.mkdir(parents=True, exist_ok=True)
-        entry = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **to_json(change)})
-        with self._journal.open("a", encoding="utf-8") as handle:
-            handle.write(entry + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())  # acknowledged means on disk
-
     def _replay(self, journal: Path) -> None:
-        changes = []
-        for number, line in enumerate(journal.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                changes.append(from_json(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise IpkgError(f"{journal}:{number}: corrupt journal entry ({exc})") from exc
+        changes = Journal(journal).read(from_json)
         if changes:
             log.info("replaying %d committed update(s) from %s", len(changes), journal)
             kg, generation = self._snapshot
-            self._snapshot = (self._apply(kg, changes, None), generation + 1)
+            scratch = _scratch(kg)
+            with evaluation_limits(None, None):
+                for change in changes:
+                    apply_change(scratch, change)
+            self._snapshot = (_rebuild(kg, scratch), generation + 1)
+
+
+def _scratch(kg: KnowledgeGraph) -> Dataset:
+    """A copy of the asserted graphs (every one named, the facts graph too) for a change to work on."""
+    scratch = Dataset(store=DeadlineMemory(), default_union=False)
+    for graph in kg.dataset.graphs():
+        if graph.identifier == GRAPH_INFERRED or not len(graph) or not is_named_graph(graph.identifier):
+            continue
+        target = scratch.graph(graph.identifier)
+        for triple in graph:
+            target.add(triple)
+    return scratch
+
+
+def _quads(scratch: Dataset) -> set[Quad]:
+    """Every quad of the scratch dataset's named graphs."""
+    return {
+        (s, p, o, graph.identifier)
+        for graph in scratch.graphs()
+        if isinstance(graph.identifier, URIRef) and is_named_graph(graph.identifier)
+        for s, p, o in graph
+    }
+
+
+def _rebuild(kg: KnowledgeGraph, scratch: Dataset) -> KnowledgeGraph:
+    """Validate and reason over the changed asserted graphs: the next snapshot, or an error and no change.
+
+    Raises:
+        Forbidden: the change wrote the inferred graph.
+        ValidationFailed, InconsistentData: see ``build.rebuild``.
+    """
+    if len(scratch.graph(GRAPH_INFERRED)):
+        raise Forbidden(f"<{GRAPH_INFERRED}> is computed by the reasoner and cannot be written")
+    asserted: dict[URIRef, Graph] = {GRAPH_FACTS: scratch.graph(GRAPH_FACTS)}
+    for graph in scratch.graphs():
+        identifier = graph.identifier
+        special = identifier in (GRAPH_ONTOLOGY, GRAPH_INFERRED, GRAPH_FACTS)
+        if isinstance(identifier, URIRef) and is_named_graph(identifier) and not special and len(graph):
+            asserted[identifier] = graph
+    return rebuild(scratch.graph(GRAPH_ONTOLOGY), kg.shapes, asserted, progress=log.debug)
 
 
 def is_named_graph(identifier: object) -> bool:
@@ -268,15 +315,6 @@ def _dataset_view(dataset: Dataset, spec: DatasetSpec) -> Dataset:
             for triple in existing[iri]:
                 target.add(triple)
     return view
-
-
-def _asserted_triples(kg: KnowledgeGraph) -> set[tuple[object, ...]]:
-    return {
-        (*triple, graph.identifier)
-        for graph in kg.dataset.graphs()
-        if graph.identifier != GRAPH_INFERRED
-        for triple in graph
-    }
 
 
 class DatasetSnapshot:
