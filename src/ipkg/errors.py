@@ -113,6 +113,52 @@ class QueryTimeout(IpkgError):
         super().__init__(f"query stopped after {seconds:g} s (time limit)")
 
 
+class QueryResourceLimit(IpkgError):
+    """A query was stopped because its worker ran out of its memory allowance (or died)."""
+
+    def __init__(self, limit: int | None, *, busy: bool = False) -> None:
+        self.limit = limit
+        if busy:
+            self.hint = "retry in a moment; the number of query workers is the query_workers setting"
+            super().__init__("no query worker became free in time: the server is busy")
+            return
+        self.hint = "simplify the query or add a LIMIT; the allowance is the worker_memory_limit setting"
+        shown = f" ({limit // (1024 * 1024)} MiB)" if limit else ""
+        super().__init__(f"query stopped: it needed more memory than a query may use{shown}")
+
+
+class QueryMemoryExceeded(IpkgError):
+    """A query kept more solutions in memory (ORDER BY, DISTINCT, GROUP BY, joins) than its budget allows."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.hint = "add a LIMIT, or narrow the patterns that are sorted, grouped or joined"
+        super().__init__(
+            f"query stopped: it kept more than {limit // (1024 * 1024)} MiB of solutions in memory (max_query_memory)"
+        )
+
+
+class Busy(IpkgError):
+    """The server cannot take the request now; the client may retry after ``retry_after`` seconds (HTTP 503)."""
+
+    def __init__(self, message: str, *, retry_after: int = 1, setting: str = "") -> None:
+        self.retry_after = retry_after
+        self.hint = f"retry after {retry_after} s" + (f"; the limit is the {setting} setting" if setting else "")
+        super().__init__(message)
+
+
+class TooManyRequests(Busy):
+    """One client has too many requests running, or sent too many too fast (HTTP 429)."""
+
+
+class ResponseTooLarge(IpkgError):
+    """An answer would be larger than the configured maximum (HTTP 413: ask for less)."""
+
+
+class StorageError(IpkgError):
+    """The state directory cannot be read or written (a read-only or full disk); nothing was changed."""
+
+
 class ResultTooLarge(IpkgError):
     """A query produced more rows than the configured maximum."""
 
@@ -172,3 +218,9 @@ class RemoteServiceError(IpkgError):
         self.service = service
         self.problem = problem
         super().__init__(f"SERVICE <{service}> {problem}")
+
+
+class RemoteRejected(IpkgError):
+    """A running ipkg server refused data the command sent it (SHACL violation, inconsistency: HTTP 422)."""
+
+    hint = "fix the data named above; the server's dataset has not changed"

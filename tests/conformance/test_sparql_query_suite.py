@@ -45,9 +45,10 @@ from ipkg.build.validate import Report
 from ipkg.config import Settings
 from ipkg.errors import QuerySyntaxError
 from ipkg.serve import create_app
+from ipkg.sparql import engine
 from ipkg.sparql.deadline import DeadlineMemory
 from ipkg.sparql.prepare import prepare_query
-from ipkg.store import MemoryStore
+from ipkg.store.memory import MemoryStore
 from tests.support import SPARQL11_SUITE
 
 SPARQL11 = SPARQL11_SUITE
@@ -85,11 +86,6 @@ _DECIMAL = (
     'rdflib writes a computed xsd:decimal without its canonical fraction (2 as "2", 0 as "0"); '
     'the suite compares terms, not values, and expects "2.0"'
 )
-_EMPTY_GROUP = (
-    "rdflib makes one empty group when GROUP BY gets no solution (there must be no group, so no row); "
-    "rdflib's own Result iterator hid this by dropping every solution that binds nothing, which ipkg no "
-    "longer relies on because it also dropped rows that must stay (agg-empty-group-max-2, if02, pp36, concat02)"
-)
 _NEGATED_INVERSE = "rdflib cannot evaluate an inverse in a negated property set (!^p): 'Invalid path in NegatedPath'"
 _UNGROUPED = (
     "rdflib does not check that an aggregate query projects only grouped variables and aggregates "
@@ -104,8 +100,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "rdflib's AVG skips a blank node among the values instead of making the aggregate an error for that "
         "group (?avg must be unbound for :y)"
     ),
-    "aggregates/agg-empty-group-max-1": _EMPTY_GROUP,
-    "aggregates/agg-empty-group-count-1": _EMPTY_GROUP,
     "aggregates/agg-group-fn": (
         "rdflib's xsd:integer() cast fails on xsd:decimal and xsd:double values (it reads the lexical form "
         "as an integer), so those solutions fall into the unbound group"
@@ -126,7 +120,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "functions/coalesce-empty": (
         "rdflib's COALESCE() without arguments binds a Python string instead of raising an error (?err unbound)"
     ),
-    "functions/replace-case-insensitive": 'rdflib\'s REPLACE ignores the "i" (case-insensitive) flag',
     "project-expression/projexp03": (
         "rdflib types the product of two xsd:integer values as xsd:decimal (SPARQL 1.1 §17.3: it is an integer)"
     ),
@@ -218,7 +211,11 @@ def _params(kinds: tuple[str, ...], directories: tuple[str, ...] = DIRECTORIES) 
 
 
 def store_for(test: QueryTest) -> MemoryStore:
-    """A MemoryStore over the test's dataset: ``qt:data`` merged as default graph, ``qt:graphData`` named."""
+    """A MemoryStore over the test's dataset: ``qt:data`` merged as default graph, ``qt:graphData`` named.
+
+    The engine is installed as the server installs it (``open_store``), so the suite judges what is served.
+    """
+    engine.install()
     dataset = Dataset(store=DeadlineMemory(), default_union=False)
     for file in test.data:
         dataset.default_graph.parse(file, format=PARSERS[file.suffix])

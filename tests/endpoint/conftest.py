@@ -24,7 +24,12 @@ from flask.testing import FlaskClient
 from ipkg.build import KnowledgeGraph, build
 from ipkg.config import Settings
 from ipkg.serve import create_app
-from ipkg.store import JOURNAL_NAME, MemoryStore
+from ipkg.sparql.limits import limits_from
+from ipkg.store import JOURNAL_NAME
+from ipkg.store.memory import MemoryStore
+from ipkg.store.oxigraph import OxigraphStore
+from ipkg.store.remote import RemoteStore
+from tests.endpoint.remote_servers import SERVERS, RemoteServerPool
 from tests.support import SCRATCH_TOKEN, AppFactory, ConnectionTrap, example_data, running, scratch_project
 
 # Scratch data for the endpoint tests: two agents and a membership, each
@@ -81,24 +86,116 @@ def scratch_settings(scratch_root: Path, tmp_path: Path) -> Settings:
     return Settings(root=scratch_root, state_dir=tmp_path / "var", update_token=SCRATCH_TOKEN, query_timeout=10.0)
 
 
+BACKENDS = [
+    "memory",
+    "oxigraph",
+    *(pytest.param(f"remote-{name}", marks=pytest.mark.remote) for name in SERVERS),
+]
+"""Every backend; ``remote-<server>`` is the remote store over a real server (``remote_servers``)."""
+
+
+REMOTE_CONTRACT = frozenset(
+    {
+        "test_protocol_client.py",
+        "test_store_writes.py",
+        "test_journal_recovery.py",
+        "test_live_http.py",
+        "test_hostile_queries.py",
+        "test_hostile_property.py",
+        "test_remote_store.py",
+    }
+)
+"""The endpoint test modules that also run on the remote backends: the store contract subset.
+
+Every test of these modules runs on every backend: the protocol (queries, datasets, formats,
+updates, the Graph Store, the service description, VoID), the shape gate and the journal
+across restarts, live HTTP (time limits, no request forgery), hostile queries and the
+property-based hostile requests. Left out is ``test_issue10_regressions.py``: its engine
+tests measure the bounds of ipkg's own engines (``max_query_memory``, ``max_literal_length``,
+worker memory), which a remote server does not have (``oxigraph serve`` has no memory bound
+per query at all: its cross products take the machine's memory), and its front tests
+(rate limits, proxies, uploads, reconciliation caps) do not depend on the store. Keeping the
+subset keeps ``make test`` within its time on two cores; ``-m remote`` selects the remote runs.
+"""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the remote backends on the ``REMOTE_CONTRACT`` modules only (deselected elsewhere, not skipped)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        remote = isinstance(backend, str) and backend.startswith("remote-")
+        (dropped if remote and item.path.name not in REMOTE_CONTRACT else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store backend under test: every endpoint test runs on each (the store contract)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def remote_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RemoteServerPool:
+    """``remote_server.get(name)``: that server, started at its first use in the session, stopped at its end."""
+    pool = RemoteServerPool(tmp_path_factory)
+    request.addfinalizer(pool.close)
+    return pool
+
+
 @pytest.fixture
-def make_app(scratch_settings: Settings, scratch_kg: KnowledgeGraph) -> AppFactory:
+def make_app(
+    scratch_settings: Settings, scratch_kg: KnowledgeGraph, backend: str, request: pytest.FixtureRequest
+) -> Iterator[AppFactory]:
     """``make_app(**setting_changes)``: an app over a fresh store of the scratch snapshot.
 
     The store is opened like ``open_store`` does (journal under
     ``state_dir/store``), but over the session's build instead of a new one.
+    A remote backend loads the scratch build into its server (whatever an
+    earlier test left there is not this store's: it drops what it writes to).
     """
+    stores: list[Any] = []
+    server = request.getfixturevalue("remote_server").get(backend.removeprefix("remote-")) if "-" in backend else None
 
     def factory(**changes: Any) -> Flask:
         settings = scratch_settings.replace(**changes) if changes else scratch_settings
-        store = MemoryStore(
-            scratch_kg,
-            journal=settings.var_dir / "store" / JOURNAL_NAME,
-            service_allowlist=settings.service_allowlist,
-        )
+        journal = settings.var_dir / "store" / JOURNAL_NAME
+        store: Any
+        if backend == "memory":
+            store = MemoryStore(
+                scratch_kg, journal=journal, service_allowlist=settings.service_allowlist, limits=limits_from(settings)
+            )
+        elif server is not None:
+            store = RemoteStore(
+                server.endpoint,
+                state_dir=settings.var_dir / "store",
+                key="scratch",
+                build=lambda: scratch_kg,
+                shapes=lambda: scratch_kg.shapes,
+                journal=journal,
+                service_allowlist=settings.service_allowlist,
+                limits=limits_from(settings),
+            )
+            stores.append(store)
+        else:
+            store = OxigraphStore(
+                settings.var_dir / "store" / "oxigraph",
+                key="scratch",
+                build=lambda: scratch_kg,
+                shapes=lambda: scratch_kg.shapes,
+                journal=journal,
+                service_allowlist=settings.service_allowlist,
+                workers=2,
+            )
+            stores.append(store)
         return create_app(settings, store)
 
-    return factory
+    yield factory
+    for store in stores:
+        store.close()
 
 
 @pytest.fixture

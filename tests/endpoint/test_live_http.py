@@ -224,7 +224,7 @@ def test_raw_service_description(live_server: Any) -> None:
 
 def test_timeout_503_while_a_cheap_query_is_served(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     store = live_server.app.extensions["ipkg"].store
-    original = store.query
+    original = store.answer
     slow_started = threading.Event()
 
     def watched(query: Any, **kwargs: Any) -> Any:
@@ -232,7 +232,7 @@ def test_timeout_503_while_a_cheap_query_is_served(live_server: Any, monkeypatch
             slow_started.set()
         return original(query, **kwargs)
 
-    monkeypatch.setattr(store, "query", watched)
+    monkeypatch.setattr(store, "answer", watched)
     finished: dict[str, float] = {}
     replies: dict[str, Reply] = {}
 

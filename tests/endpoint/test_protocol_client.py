@@ -502,6 +502,7 @@ def test_internal_error_is_500_with_request_id(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(store, "query", broken)
+    monkeypatch.setattr(store, "answer", broken)
     with caplog.at_level(logging.ERROR, logger="ipkg.serve"):
         response = query(client, "ASK {}")
     assert response.status_code == 500
@@ -675,10 +676,11 @@ def test_failing_operation_aborts_the_whole_request(client: FlaskClient) -> None
     assert store_contents(client) == before
 
 
-def test_committed_update_survives_restart(client: FlaskClient, scratch_settings: Any) -> None:
+def test_committed_update_survives_restart(client: FlaskClient, app: Any, scratch_settings: Any) -> None:
     from ipkg.serve import create_app
 
     assert update(client, VALID_STATE).status_code == 200
+    app.extensions["ipkg"].store.close()  # the process ends: its store lets go of the state directory
     restarted = create_app(scratch_settings).test_client()  # a new store: build, then replay the journal
     assert ask(restarted, "ASK { ipkg:switzerland a ipkgo:State }")
     assert ask(restarted, "ASK { ipkg:switzerland a ipkgo:Place }")  # and reasoned again

@@ -9,7 +9,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
 from ipkg.namespaces import GRAPH_FACTS, IPKG
-from ipkg.store import MemoryStore
+from ipkg.store.memory import MemoryStore
 
 FACTS = str(GRAPH_FACTS)
 

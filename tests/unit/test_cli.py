@@ -12,7 +12,7 @@ from rdflib.compare import isomorphic
 
 from ipkg.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED, main
 from ipkg.export import select_graphs
-from ipkg.store import MemoryStore
+from ipkg.store.memory import MemoryStore
 from tests.support import run_cli, scratch_project
 
 
@@ -157,3 +157,57 @@ def test_query_service_is_refused_without_a_connection(capsys, project: Path) ->
         assert code == EXIT_BAD_INPUT
         assert "not allowed" in err
         assert trap.count() == 0
+
+
+def test_query_format_must_fit_the_query_form(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
+    """A result format on a CONSTRUCT (or an RDF format on a SELECT) is an error, never silently ignored."""
+    construct = "CONSTRUCT WHERE { ipkg:belarus rdfs:label ?label }"
+    code, out, err = run_cli(capsys, project, "query", construct, "--format", "json")
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert "'json' is a result format of SELECT and ASK" in err and "ntriples" in err
+    code, out, _ = run_cli(capsys, project, "query", construct, "--format", "ntriples")
+    assert code == EXIT_OK
+    assert (
+        out.strip() == '<https://w3id.org/ipkg/id/belarus> <http://www.w3.org/2000/01/rdf-schema#label> "Belarus"@en .'
+    )
+    code, out, _ = run_cli(capsys, project, "query", construct, "--format", "jsonld")
+    assert code == EXIT_OK and json.loads(out)["label"] == {"en": "Belarus"}
+    code, out, _ = run_cli(capsys, project, "query", construct)
+    assert code == EXIT_OK and 'rdfs:label "Belarus"@en' in out and "PREFIX ipkg:" in out  # Turtle by default
+    code, _, err = run_cli(capsys, project, "query", "SELECT * { ?s ?p ?o } LIMIT 1", "--format", "turtle")
+    assert code == EXIT_BAD_INPUT and "a SELECT query returns results" in err
+
+
+def test_query_warns_about_unknown_and_inferred_only_terms(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run_cli(capsys, project, "query", "SELECT ?s { ?s a ipkgo:Stat }")
+    assert code == EXIT_OK and "(0 rows)" in out
+    assert "warning: ipkgo:Stat is not a term of ipkg's ontology" in err and "did you mean ipkgo:State?" in err
+    code, out, err = run_cli(capsys, project, "query", "SELECT ?t { ipkg:belarus ipkgo:partyTo ?t }", "--no-infer")
+    assert code == EXIT_OK and "(0 rows)" in out
+    assert "ipkgo:partyTo is only in the inferred graph" in err
+    code, out, err = run_cli(capsys, project, "query", "SELECT ?t { ipkg:belarus ipkgo:partyTo ?t }")
+    assert code == EXIT_OK and "(0 rows)" not in out and err == ""
+
+
+def test_query_syntax_errors_point_at_the_bracket_and_the_prefix(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(capsys, project, "query", "SELECT ?t WHERE {\n  ?t a ipkgo:State .\n")
+    assert code == EXIT_BAD_INPUT
+    assert "line 1, column 17: '{' opened here is never closed: a '}' is missing" in err
+    code, _, err = run_cli(capsys, project, "query", "SELECT ?t WHERE {\n  ?t ?p ?o FILTER(?o = 1\n}")
+    assert "line 3, column 1: '}' cannot close the '(' opened at line 2, column 18" in err
+    code, _, err = run_cli(capsys, project, "query", "SELECT ?t WHERE {\n  ?t a ipkgoo:State }")
+    assert code == EXIT_BAD_INPUT
+    assert "line 2, column 8: unknown prefix 'ipkgoo:'; did you mean 'ipkgo:'?" in err
+
+
+def test_export_jsonld_context_and_graph_iri(capsys, project: Path) -> None:  # type: ignore[no-untyped-def]
+    facts = "https://w3id.org/ipkg/graph/facts"
+    code, out, _ = run_cli(capsys, project, "export", "--format", "jsonld", "--graph", facts)
+    assert code == EXIT_OK
+    document = json.loads(out)
+    assert isinstance(document["@context"], dict)  # embedded: expands offline
+    assert [g["id"] for g in document["@graph"]] == [facts]
+    code, out, _ = run_cli(capsys, project, "export", "--format", "jsonld", "--graph", "facts", "--context", "remote")
+    assert json.loads(out)["@context"] == "https://w3id.org/ipkg/context.jsonld"
+    code, _, err = run_cli(capsys, project, "export", "--graph", "https://w3id.org/ipkg/graph/none")
+    assert code == EXIT_BAD_INPUT and "no graph" in err

@@ -31,7 +31,7 @@ from ipkg.build import KnowledgeGraph
 from ipkg.config import Settings
 from ipkg.errors import RemoteServiceError
 from ipkg.serve import create_app
-from ipkg.store import MemoryStore
+from ipkg.store.memory import MemoryStore
 from tests.support import built_scratch_project, example_data, wikidata_links
 
 JSON_RESULTS = "application/sparql-results+json"

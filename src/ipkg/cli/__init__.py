@@ -16,20 +16,31 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ipkg import __version__
+from ipkg import __version__, generate, jsonld
 from ipkg.build import load_and_validate
 from ipkg.build.load import parse_text
 from ipkg.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, open_built_store
 from ipkg.cli.wikidata import add_export_quickstatements, add_import_commands, add_link_commands
 from ipkg.config import Settings, load_settings
-from ipkg.errors import ConfigError, InconsistentData, IpkgError, ValidationFailed
-from ipkg.export import FORMATS, GRAPH_SELECTIONS, format_turtle, select_graphs, serialize
+from ipkg.errors import ConfigError, InconsistentData, IpkgError, RemoteRejected, ValidationFailed
+from ipkg.export import (
+    CONTEXT_FORMS,
+    FORMATS,
+    GRAPH_SELECTIONS,
+    format_turtle,
+    select_graphs,
+    serialize,
+    serialize_graph,
+)
+from ipkg.hints import Vocabulary, query_warnings
+from ipkg.protocol.dataset import DatasetSpec
 from ipkg.sparql.prepare import prepare_query
 from ipkg.sparql.results import RESULT_FORMATS, format_result
 
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (ValidationFailed, EXIT_REJECTED),
     (InconsistentData, EXIT_REJECTED),
+    (RemoteRejected, EXIT_REJECTED),
     (IpkgError, EXIT_BAD_INPUT),
 )
 """The one table from error kind to exit code; anything else is an internal error (3)."""
@@ -92,12 +103,30 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("query", help="run a SPARQL query over the built dataset")
     p.add_argument("query", nargs="?", help="the query text (or use --file, or '-' for stdin)")
     p.add_argument("--file", type=Path, help="read the query from this file")
-    p.add_argument("--format", choices=RESULT_FORMATS, default="table", help="SELECT/ASK result format")
+    p.add_argument(
+        "--format",
+        choices=(*RESULT_FORMATS, *sorted(FORMATS)),
+        help="SELECT/ASK: table (default), json, xml, csv, tsv; CONSTRUCT/DESCRIBE: turtle (default) or another "
+        "RDF format",
+    )
+    p.add_argument("--no-infer", dest="infer", action="store_false", help="leave the inferred graph out")
     p.set_defaults(run=cmd_query)
 
     p = commands.add_parser("export", help="serialise the dataset in an RDF format")
     p.add_argument("--format", choices=sorted(FORMATS), default="turtle")
-    p.add_argument("--graph", choices=GRAPH_SELECTIONS, default="all", help="which named graphs")
+    p.add_argument(
+        "--graph",
+        default="all",
+        metavar="GRAPH",
+        help=f"which named graphs: {', '.join(GRAPH_SELECTIONS)}, or a graph IRI (default: all)",
+    )
+    p.add_argument(
+        "--context",
+        choices=CONTEXT_FORMS,
+        default="embed",
+        help="JSON-LD: write ipkg's context into the file (embed, default: it expands offline) or refer to "
+        f"{jsonld.CONTEXT_URL} (remote)",
+    )
     p.add_argument("--frame", metavar="IRI", help="JSON-LD framed on one resource (e.g. ipkg:belarus)")
     p.add_argument("--output", type=Path, help="file to write (default: stdout)")
     p.set_defaults(run=cmd_export)
@@ -125,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_serve)
     add_import_commands(commands)
     add_link_commands(commands)
+    generate.add_command(commands)
     return parser
 
 
@@ -156,7 +186,12 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    """Run one query; SELECT/ASK in ``--format``, CONSTRUCT/DESCRIBE as Turtle."""
+    """Run one query; SELECT/ASK as a table (or ``--format``), CONSTRUCT/DESCRIBE as Turtle (or ``--format``).
+
+    A format that does not fit the query form is an error (exit 2), never silently ignored.
+    Warnings about the query (an ipkg IRI unknown to the data, an inferred-only term with
+    ``--no-infer``) go to stderr.
+    """
     if args.file:
         text = args.file.read_text(encoding="utf-8")
     elif args.query in (None, "-"):
@@ -164,13 +199,29 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     else:
         text = args.query
     prepared = prepare_query(text)  # a syntax error is reported before the (slower) build
+    fmt = args.format or ("turtle" if prepared.returns_graph else "table")
+    if prepared.returns_graph and fmt not in FORMATS:
+        raise ConfigError(
+            "--format",
+            f"{fmt!r} is a result format of SELECT and ASK; a {prepared.form} query returns a graph: "
+            f"use one of {', '.join(sorted(FORMATS))}",
+        )
+    if not prepared.returns_graph and fmt not in RESULT_FORMATS:
+        raise ConfigError(
+            "--format",
+            f"{fmt!r} is an RDF format; a {prepared.form} query returns results: "
+            f"use one of {', '.join(RESULT_FORMATS)}",
+        )
     # Through the store, like the server: the SERVICE/LOAD allow-list, the time limit, federation.
-    result = open_built_store(settings, args).query(prepared, timeout=settings.query_timeout)
+    store = open_built_store(settings, args)
+    for warning in query_warnings(prepared, Vocabulary.of(store.snapshot()), infer=args.infer):
+        print(f"ipkg: warning: {warning}", file=sys.stderr)
+    result = store.query(prepared, dataset=DatasetSpec(infer=args.infer), timeout=settings.query_timeout)
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         assert result.graph is not None
-        sys.stdout.buffer.write(serialize([result.graph], "turtle"))
+        sys.stdout.buffer.write(serialize_graph(result.graph, fmt, context="embed"))
     else:
-        sys.stdout.buffer.write(format_result(result, args.format))
+        sys.stdout.buffer.write(format_result(result, fmt))
     sys.stdout.flush()
     return EXIT_OK
 
@@ -181,12 +232,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     if args.frame:
         if args.format != "jsonld":
             raise ConfigError("--frame", "framing applies to --format jsonld only")
-        from ipkg import jsonld
-
         merged = serialize(graphs, "ntriples").decode("utf-8")
         data = jsonld.dumps(jsonld.compact(parse_text(merged, "nt"), frame_id=_expand_iri(args.frame)))
     else:
-        data = serialize(graphs, args.format)
+        data = serialize(graphs, args.format, context=args.context)
     if args.output:
         args.output.write_bytes(data)
         logging.getLogger("ipkg").info("wrote %s (%d bytes)", args.output, len(data))

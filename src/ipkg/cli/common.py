@@ -12,7 +12,12 @@ EXIT_OK, EXIT_REJECTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def open_built_store(settings: Settings, args: argparse.Namespace) -> Store:
-    """Build the project and open the store on it: the CLI reads what the server would serve."""
+    """Build the project and open an in-memory store on it, with the committed updates replayed.
+
+    The CLI reads what the server serves (the files plus the journal), but never opens the
+    server's on-disk store, which a running server holds locked.
+    """
     from ipkg.store import open_store
 
-    return open_store(settings, build(settings, progress=None if not args.quiet else lambda _: None))
+    quiet = None if not args.quiet else lambda _: None
+    return open_store(settings.replace(store="memory"), lambda: build(settings, progress=quiet))

@@ -26,12 +26,27 @@ def add_import_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     )
     q.add_argument("file", type=Path, help="the Wikidata-style file (Turtle or N-Triples, by suffix)")
     q.add_argument("--name", help="name of the imported graph, kebab-case (default: the file stem)")
+    add_server_options(q)
     q.set_defaults(run=cmd_import_wikidata)
     q = sub.add_parser("list", help="list the imported graphs")
     q.set_defaults(run=cmd_import_list)
     q = sub.add_parser("remove", help="remove an imported graph")
     q.add_argument("name", help="the name of the imported graph")
+    add_server_options(q)
     q.set_defaults(run=cmd_import_remove)
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """``--server URL --token TOKEN``: write through a running server instead of into the project's files."""
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="write through this running ipkg server's Graph Store endpoint (validated there, served at once) "
+        "instead of into local files, e.g. http://127.0.0.1:8000",
+    )
+    parser.add_argument(
+        "--token", help="the server's update token (default: the update_token setting, IPKG_UPDATE_TOKEN)"
+    )
 
 
 def add_link_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +67,7 @@ def add_link_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         metavar="SCORE",
         help="accept each local resource's best candidate scoring at least SCORE (0-1), unless tied",
     )
+    add_server_options(q)
     q.set_defaults(run=cmd_link_suggest)
     q = sub.add_parser(
         "conflicts", help="list values that local facts and imported graphs give differently (after reasoning)"
@@ -75,8 +91,28 @@ def cmd_import_wikidata(args: argparse.Namespace, settings: Settings) -> int:
     """Map a Wikidata-style file into an external graph; print what was imported."""
     from ipkg.wikidata import import_wikidata
 
+    if args.server:
+        return _import_through_server(args, settings)
     report = import_wikidata(settings, args.file, args.name, progress=None if not args.quiet else lambda _: None)
     print("\n".join(report.lines()))
+    return EXIT_OK
+
+
+def _import_through_server(args: argparse.Namespace, settings: Settings) -> int:
+    """Map the file against the local project, then PUT the graph to the server (which validates it)."""
+    from ipkg.build.load import load_sources
+    from ipkg.cli.remote import send_graph
+    from ipkg.export import serialize_graph
+    from ipkg.namespaces import external_graph
+    from ipkg.wikidata import check_name, default_name, map_file
+
+    name = check_name(args.name) if args.name else default_name(args.file)
+    graph, report = map_file(args.file, load_sources(settings), name=name)
+    done = send_graph(
+        args.server, args.token or settings.update_token, external_graph(name), serialize_graph(graph, "ntriples")
+    )
+    print("\n".join(report.lines()))
+    print(f"  {done}")
     return EXIT_OK
 
 
@@ -97,13 +133,22 @@ def cmd_import_remove(args: argparse.Namespace, settings: Settings) -> int:
     """Delete an imported graph, if the project still validates without it."""
     from ipkg.wikidata import remove_import
 
+    if args.server:
+        from ipkg.cli.remote import send_graph
+        from ipkg.namespaces import external_graph
+        from ipkg.wikidata import check_name
+
+        graph = external_graph(check_name(args.name))
+        print(send_graph(args.server, args.token or settings.update_token, graph, None))
+        return EXIT_OK
     removed = remove_import(settings, args.name)
     print(f"removed {args.name} ({removed.name})")
     return EXIT_OK
 
 
 def cmd_link_suggest(args: argparse.Namespace, settings: Settings) -> int:
-    """Print candidate links; with --accept/--accept-above, append them to data/links/suggested.ttl."""
+    """Print candidate links; with --accept/--accept-above, append them to data/links/suggested.ttl
+    (or with --server, add them to the running server's links graph)."""
     from ipkg.link import accept, choose, format_suggestions, suggest
 
     rows = suggest(settings, args.file)
@@ -118,9 +163,19 @@ def cmd_link_suggest(args: argparse.Namespace, settings: Settings) -> int:
     if not chosen:
         print("ipkg: no link accepted; nothing written", file=sys.stderr)
         return EXIT_OK
-    target = accept(settings, args.file, chosen)
     for s in chosen:
         print(f"ipkg: accepted {s.local_label} = {s.qid} (score {s.score:.2f})", file=sys.stderr)
+    if args.server:
+        from ipkg.cli.remote import send_graph
+        from ipkg.export import serialize_graph
+        from ipkg.link.accept import accepted_links
+        from ipkg.namespaces import GRAPH_LINKS
+
+        links = serialize_graph(accepted_links(settings, args.file, chosen), "ntriples")
+        done = send_graph(args.server, args.token or settings.update_token, GRAPH_LINKS, links, merge=True)
+        print(f"ipkg: {done}", file=sys.stderr)
+        return EXIT_OK
+    target = accept(settings, args.file, chosen)
     print(f"ipkg: wrote {len(chosen)} link(s) to {target}", file=sys.stderr)
     return EXIT_OK
 

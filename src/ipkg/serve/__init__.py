@@ -14,7 +14,8 @@ from flask import Flask, Response, g, request
 
 from ipkg.config import Settings
 from ipkg.serve import errors
-from ipkg.serve.state import EXTENSION, AppState
+from ipkg.serve.proxy import ForwardedHeaders, networks
+from ipkg.serve.state import EXTENSION, AppState, client_address
 from ipkg.store.base import Store
 
 log = logging.getLogger("ipkg.serve")
@@ -28,10 +29,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     from ipkg.store import open_store
 
     settings = settings or load_settings()
-    store = store or open_store(settings, build(settings))
+    store = store or open_store(settings, lambda: build(settings))
     app = Flask("ipkg", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions[EXTENSION] = AppState(settings=settings, store=store)
+    app_state = AppState(settings=settings, store=store)
+    app.extensions[EXTENSION] = app_state
+    if settings.trusted_proxies:
+        app.wsgi_app = ForwardedHeaders(app.wsgi_app, networks(settings.trusted_proxies))  # type: ignore[method-assign]
     errors.register(app)
     for blueprint in (sparql.bp, graph_store.bp, entities.bp, dumps.bp, ui.bp, reconcile.bp):
         app.register_blueprint(blueprint)
@@ -50,13 +54,26 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             return Response(status=204)  # a CORS preflight of a route that exists; others get the usual 404
         return None
 
+    @app.before_request
+    def admit() -> None:
+        """Per-client limits (429 with Retry-After) before any work; see ``serve.admission``."""
+        client = client_address()
+        app_state.clients.enter(client)
+        g.admitted = client
+
+    @app.teardown_request
+    def release(_error: BaseException | None) -> None:
+        client = g.pop("admitted", None)
+        if client is not None:
+            app_state.clients.leave(client)
+
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = errors.request_id()
         is_write = bool(request.environ.get("ipkg.write")) or request.method in ("PUT", "DELETE")
         if settings.cors_origins and not is_write:
             response.headers["Access-Control-Allow-Origin"] = settings.cors_origins
-            response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, Content-Type"
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, Content-Type, Ipkg-Warning"
             if request.method == "OPTIONS":
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
                 # no Authorization: writes are not offered to other origins

@@ -1,6 +1,7 @@
 """SPARQL 1.1 Service Description and VoID, built from the live store.
 
-The service description (SD §3) answers GET /sparql without a query; VoID
+The service description (SD §3) answers GET /sparql without a query, and lists
+the predeclared prefixes (``sh:declare``, SHACL's prefix declarations); VoID
 (W3C Note 2011) is at /.well-known/void with statistics per named graph.
 Statistics are computed once per store generation.
 """
@@ -11,9 +12,9 @@ import threading
 from collections.abc import Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib.namespace import DCTERMS, RDF, SH, XSD
 
-from ipkg.namespaces import BASE, IPKG, IPKGO, SD, VOID, bind_prefixes
+from ipkg.namespaces import BASE, IPKG, IPKGO, PREFIXES, SD, VOID, bind_prefixes
 from ipkg.store.base import Quad, Store
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -96,6 +97,14 @@ def service_description(
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     if federation:
         g.add((service, SD.feature, SD.BasicFederatedQuery))
+    for prefix, namespace in PREFIXES.items():
+        # Predeclared prefixes, in SHACL's vocabulary for prefix declarations (SHACL §5.2.1), as
+        # SPARQL endpoints that predeclare prefixes describe them: a query may use them undeclared.
+        declaration = BNode(f"prefix-{prefix}")
+        g.add((service, SH.declare, declaration))
+        g.add((declaration, RDF.type, SH.PrefixDeclaration))
+        g.add((declaration, SH.prefix, Literal(prefix)))
+        g.add((declaration, SH.namespace, Literal(str(namespace), datatype=XSD.anyURI)))
     g.add((service, SD.defaultEntailmentRegime, OWL_RDF_BASED))
     g.add((service, SD.defaultSupportedEntailmentProfile, OWL_RL_PROFILE))
     counts = stats.get(store)

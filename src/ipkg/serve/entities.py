@@ -44,8 +44,14 @@ bp = Blueprint("entities", __name__, template_folder="templates")
 HTML_FORMATS = frozenset({"html", "text/html"})
 """``format=`` values that ask for the HTML page."""
 
-UNSAFE_SLUG = re.compile(r"[\s<>\"{}|\\^`]")
-"""Characters that cannot occur in an IRI: such a slug names no resource."""
+_UCSCHAR = "".join(
+    f"\\U{low:08x}-\\U{high:08x}"
+    for low, high in [(0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF), (0xE1000, 0xEFFFD)]
+    + [(plane * 0x10000, plane * 0x10000 + 0xFFFD) for plane in range(1, 14)]
+)
+SLUG = re.compile(rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/{_UCSCHAR}]|%[0-9A-Fa-f]{{2}})*")
+"""An IRI path (RFC 3987 ``ipath``: no controls, spaces, <>"{}|^`\\, private-use or non-characters): any
+other slug names no resource, and is never handed to a store (Oxigraph refuses such IRIs outright)."""
 
 
 # --------------------------------------------------------------------------- routes
@@ -58,7 +64,7 @@ def entity(slug: str) -> Response:
     Raises:
         NotFound: no triple of the dataset mentions the resource.
     """
-    if UNSAFE_SLUG.search(slug):
+    if not SLUG.fullmatch(slug):
         raise NotFound(f"no resource {str(IPKG)}{slug} in the knowledge graph (not a valid IRI)")
     iri = URIRef(str(IPKG) + slug)
     description = Description(state().store.snapshot(), iri)

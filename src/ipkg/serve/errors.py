@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from ipkg.errors import (
     BadFormatParameter,
+    Busy,
     ConfigError,
     Forbidden,
     InconsistentData,
@@ -26,11 +27,16 @@ from ipkg.errors import (
     NotFound,
     ProtocolError,
     QueryEvaluationError,
+    QueryMemoryExceeded,
+    QueryResourceLimit,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
     RemoteServiceError,
+    ResponseTooLarge,
     ResultTooLarge,
+    StorageError,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
@@ -57,6 +63,12 @@ STATUS: tuple[tuple[type[IpkgError], int, str], ...] = (
     (InconsistentData, 422, "inconsistent"),
     (ResultTooLarge, 422, "result-too-large"),
     (QueryTimeout, 503, "timeout"),
+    (QueryResourceLimit, 503, "resource-limit"),
+    (QueryMemoryExceeded, 503, "resource-limit"),
+    (TooManyRequests, 429, "too-many-requests"),
+    (Busy, 503, "busy"),
+    (StorageError, 503, "storage-error"),
+    (ResponseTooLarge, 413, "response-too-large"),
     (RemoteServiceError, 502, "bad-gateway"),
     (IpkgError, 400, "bad-request"),
 )
@@ -137,6 +149,8 @@ def register(app: Flask) -> None:
             response = error_response(status, name, str(error), **extra)
         if isinstance(error, Unauthorized):
             response.headers["WWW-Authenticate"] = 'Bearer realm="ipkg"'
+        if isinstance(error, Busy):
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

@@ -18,7 +18,8 @@ from ipkg.namespaces import GRAPH_BASE, GRAPH_INFERRED
 from ipkg.protocol.negotiation import GRAPH_TYPES, negotiate
 from ipkg.serve.responses import rdf_response
 from ipkg.serve.sparql import authorize_write
-from ipkg.serve.state import state
+from ipkg.serve.state import public_url, state
+from ipkg.sparql.deadline import deadline
 
 bp = Blueprint("graph_store", __name__)
 
@@ -45,15 +46,18 @@ def graph_store() -> Response:
     request.environ["ipkg.write"] = True
     if iri == GRAPH_INFERRED:
         raise Forbidden(f"<{GRAPH_INFERRED}> is computed by the reasoner and cannot be written")
-    store = state().store
+    app_state = state()
+    store = app_state.store
     existed = store.read_graph(iri) is not None
     if request.method == "DELETE":
         if not existed:
             raise NotFound(f"graph <{iri or 'default'}> does not exist")
-        store.write_graph(iri, None, merge=False)
+        with app_state.writes.admit():
+            store.write_graph(iri, None, merge=False)
         return Response(status=204)
     graph = _body_graph()
-    store.write_graph(iri, graph, merge=request.method == "POST")
+    with app_state.writes.admit():  # 503 at once when writes are queued (max_pending_writes)
+        store.write_graph(iri, graph, merge=request.method == "POST")
     return Response(status=201 if not existed and iri is not None else 204)
 
 
@@ -102,4 +106,5 @@ def _body_graph() -> Graph:
         text = request.get_data().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProtocolError(f"the body is not valid UTF-8 (byte {exc.start})") from exc
-    return parse_text(text, fmt, source="request body", base=request.base_url)
+    with deadline(state().settings.query_timeout):  # parsing is bounded like a query
+        return parse_text(text, fmt, source="request body", base=public_url("graph-store"))

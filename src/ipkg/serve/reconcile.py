@@ -16,7 +16,8 @@ Routes (the spec's sections in brackets):
 
 The views translate HTTP to ``ipkg.reconcile`` (the index, the scoring,
 the match decision) and back. A malformed request is a ``ProtocolError``
-(400) naming the query and the field. JSONP (``callback=``, optional in 0.2)
+(400) naming the query and the field; in a batch, only that query fails: it is
+answered with an empty result and an ``"error"`` note, the others normally. JSONP (``callback=``, optional in 0.2)
 is served only for a callback name that is a plain JavaScript identifier.
 
 The work is split by job, and every name this module had stays importable from here:
@@ -35,7 +36,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from ipkg.errors import NotFound, ProtocolError
+from ipkg.errors import NotFound, ProtocolError, ResponseTooLarge
 from ipkg.reconcile import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -66,6 +67,7 @@ from ipkg.reconcile.requests import (
     DRAFT_FIELDS,
     MAX_BATCH,
     QUERY_FIELDS,
+    QueryProblem,
     make_condition,
     parse_batch,
     parse_draft_batch,
@@ -77,8 +79,8 @@ from ipkg.reconcile.requests import (
     resolve_property,
     resolve_type,
 )
-from ipkg.serve.state import state
-from ipkg.sparql.deadline import deadline
+from ipkg.serve.state import public_root, state
+from ipkg.sparql.deadline import check_deadline, deadline
 
 __all__ = [
     "BATCH_SIZE",
@@ -90,6 +92,7 @@ __all__ = [
     "PREVIEW_SIZE",
     "QUERY_FIELDS",
     "SERVICE_NAME",
+    "QueryProblem",
     "VERSIONS",
     "IndexCache",
     "bp",
@@ -163,6 +166,12 @@ def _param(name: str) -> str | None:
 def _reply(payload: Any) -> Response:
     """JSON, or JSONP when ``callback=`` names a plain JavaScript identifier (0.2 §CORS and JSONP)."""
     body = json.dumps(payload, ensure_ascii=False)
+    limit = state().settings.max_response_bytes
+    if len(body) > limit:  # characters; at least as many bytes
+        raise ResponseTooLarge(
+            f"the answer would be more than {limit} bytes (max_response_bytes); "
+            "send fewer queries or ids per request, or ask for fewer candidates or properties"
+        )
     callback = _param("callback")
     if callback is None:
         return Response(body + "\n", content_type="application/json; charset=utf-8")
@@ -202,8 +211,10 @@ def endpoint() -> Response:
         query = parse_query("query", single, idx)
         return _reply({"result": [candidate_json(idx, c) for c in _run(idx, [query])[0]]})
     if given["extend"] is not None:
-        return _reply(extend(idx, parse_json(given["extend"], "extend"), timeout=state().settings.query_timeout))
-    return _reply(manifest(idx, request_root()))
+        settings = state().settings
+        query = parse_json(given["extend"], "extend")
+        return _reply(extend(idx, query, timeout=settings.query_timeout, max_ids=settings.max_extend_ids))
+    return _reply(manifest(idx, public_root().rstrip("/")))
 
 
 @bp.route("/reconcile/match", methods=["POST"])
@@ -227,20 +238,41 @@ def _json_body() -> Any:
 
 
 def _run(idx: Index, queries: list[ReconciliationQuery]) -> list[list[Scored]]:
+    answers = []
     with deadline(state().settings.query_timeout):
-        return [reconcile(idx, q) for q in queries]
+        for query in queries:
+            check_deadline()
+            answers.append(reconcile(idx, query))
+    return answers
 
 
-def _results(idx: Index, queries: list[ReconciliationQuery]) -> Response:
-    answers = _run(idx, queries)
+def _answers(idx: Index, batch: list[ReconciliationQuery | QueryProblem]) -> list[tuple[str, list[Any], str | None]]:
+    """(key, candidates as JSON, error note) per query of a batch; a malformed query gets no candidates."""
+    good = [q for q in batch if isinstance(q, ReconciliationQuery)]
+    found = dict(zip((q.key for q in good), _run(idx, good), strict=True))
+    return [
+        (q.key, [candidate_json(idx, c) for c in found[q.key]], None)
+        if isinstance(q, ReconciliationQuery)
+        else (q.key, [], q.message)
+        for q in batch
+    ]
+
+
+def _results(idx: Index, batch: list[ReconciliationQuery | QueryProblem]) -> Response:
+    """0.2 results: ``{"q0": {"result": [...]}}``, with ``"error"`` beside an empty result for a bad query."""
     return _reply(
-        {q.key: {"result": [candidate_json(idx, c) for c in found]} for q, found in zip(queries, answers, strict=True)}
+        {key: {"result": result, **({"error": note} if note else {})} for key, result, note in _answers(idx, batch)}
     )
 
 
-def _draft_results(idx: Index, queries: list[ReconciliationQuery]) -> Response:
-    answers = _run(idx, queries)
-    return _reply({"results": [{"candidates": [candidate_json(idx, c) for c in found]} for found in answers]})
+def _draft_results(idx: Index, batch: list[ReconciliationQuery | QueryProblem]) -> Response:
+    return _reply(
+        {
+            "results": [
+                {"candidates": result, **({"error": note} if note else {})} for _, result, note in _answers(idx, batch)
+            ]
+        }
+    )
 
 
 # --------------------------------------------------------------------------- preview, suggest, flyout
@@ -256,16 +288,12 @@ def _entity(idx: Index) -> Entity:
     return entity
 
 
-def request_root() -> str:
-    """The root URL of the current request, without the trailing slash."""
-    return request.url_root.rstrip("/")
-
-
 @bp.route("/reconcile/preview")
 def preview() -> Response:
     """A small HTML card for an entity, to show in an iframe of ``PREVIEW_SIZE``."""
     idx = index()
-    response = Response(preview_html(idx, _entity(idx), request_root()), content_type="text/html; charset=utf-8")
+    root = public_root().rstrip("/")
+    response = Response(preview_html(idx, _entity(idx), root), content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
-from ipkg.errors import Forbidden, Unauthorized
+from ipkg.errors import Forbidden, QueryTimeout, Unauthorized
+from ipkg.hints import HEADER as WARNING_HEADER
+from ipkg.hints import Vocabulary, VocabularyCache, header_value, query_warnings
 from ipkg.protocol.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate, prefers_html, prefers_json
 from ipkg.protocol.requests import NoOperation, QueryRequest, UpdateRequest, parse_request
 from ipkg.serve.description import service_description, void_description
 from ipkg.serve.responses import rdf_response
-from ipkg.serve.state import state
-from ipkg.sparql.prepare import prepare_query, prepare_update
-from ipkg.sparql.results import format_result
+from ipkg.serve.state import public_root, public_url, state
+from ipkg.sparql.prepare import PreparedQuery, prepare_query, prepare_update
 
 log = logging.getLogger("ipkg.serve")
 bp = Blueprint("sparql", __name__)
@@ -51,21 +53,47 @@ def run_query(operation: QueryRequest) -> Response:
     app_state = state()
     settings = app_state.settings
     request.environ["ipkg.query"] = operation.query
-    prepared = prepare_query(operation.query, request.base_url)
+    started = time.monotonic()
+    limit = operation.timeout or settings.query_timeout
+    try:
+        prepared = prepare_query(operation.query, public_url("sparql"), wait=limit)
+    except QueryTimeout:
+        raise QueryTimeout(limit) from None
     offered = GRAPH_TYPES if prepared.returns_graph else RESULT_TYPES
     choice = negotiate(offered, request.headers.get("Accept"), operation.formats)
-    result = app_state.store.query(
-        prepared,
-        dataset=operation.dataset,
-        timeout=operation.timeout or settings.query_timeout,
-        max_rows=settings.max_result_rows,
-        base=request.base_url,
-    )
-    if prepared.returns_graph:
-        assert result.graph is not None
-        return rdf_response(result.graph, choice)
-    response = Response(format_result(result, choice.serializer), content_type=choice.content_type)
+    timeout = max(0.05, limit - (time.monotonic() - started))  # parsing (and waiting to parse) counts too
+    rows, base = settings.max_result_rows, public_url("sparql")
+    try:
+        if prepared.returns_graph:
+            result = app_state.store.query(
+                prepared, dataset=operation.dataset, timeout=timeout, max_rows=rows, base=base
+            )
+            assert result.graph is not None
+            return warn(rdf_response(result.graph, choice), prepared, operation)
+        body = app_state.store.answer(
+            prepared,
+            results_format=choice.serializer,
+            dataset=operation.dataset,
+            timeout=timeout,
+            max_rows=rows,
+            base=base,
+        )
+    except QueryTimeout:
+        raise QueryTimeout(limit) from None
+    response = Response(body, content_type=choice.content_type)
     response.headers["Vary"] = "Accept"
+    return warn(response, prepared, operation)
+
+
+def warn(response: Response, prepared: PreparedQuery, operation: QueryRequest) -> Response:
+    """Add the ``Ipkg-Warning`` header when the query names unknown ipkg IRIs or leaves out what it asks for."""
+    cache = current_app.extensions.setdefault("ipkg.hints", VocabularyCache())
+    vocabulary = Vocabulary.of(state().store.snapshot(), cache)
+    dataset = operation.dataset
+    explicit = dataset.explicit or bool(prepared.default_graphs or prepared.named_graphs)
+    warnings = query_warnings(prepared, vocabulary, infer=dataset.infer, explicit=explicit)
+    if warnings:
+        response.headers[WARNING_HEADER] = header_value(warnings)
     return response
 
 
@@ -75,13 +103,16 @@ def run_update(operation: UpdateRequest) -> Response:
     authorize_write()
     request.environ["ipkg.write"] = True
     request.environ["ipkg.query"] = operation.update
-    outcome = app_state.store.update(
-        prepare_update(operation.update, request.base_url),
-        base=request.base_url,
-        timeout=operation.timeout or app_state.settings.query_timeout,
-        using_graphs=operation.using_graphs,
-        using_named_graphs=operation.using_named_graphs,
-    )
+    base = public_url("sparql")
+    prepared = prepare_update(operation.update, base)
+    with app_state.writes.admit():  # 503 at once when writes are queued (max_pending_writes)
+        outcome = app_state.store.update(
+            prepared,
+            base=base,
+            timeout=operation.timeout or app_state.settings.query_timeout,
+            using_graphs=operation.using_graphs,
+            using_named_graphs=operation.using_named_graphs,
+        )
     if prefers_json(request.headers.get("Accept")):
         import json
 
@@ -125,7 +156,7 @@ def describe_service(formats: tuple[str, ...]) -> Response:
     app_state = state()
     choice = negotiate(GRAPH_TYPES, request.headers.get("Accept"), formats)
     graph = service_description(
-        request.base_url,
+        public_url("sparql"),
         app_state.store,
         app_state.statistics,
         update_enabled=bool(app_state.settings.update_token),
@@ -145,5 +176,5 @@ def void() -> Response:
     """
     app_state = state()
     choice = negotiate(GRAPH_TYPES, request.headers.get("Accept"), request.args.getlist("format"))
-    graph = void_description(request.url_root, app_state.store, app_state.statistics)
+    graph = void_description(public_root(), app_state.store, app_state.statistics)
     return rdf_response(graph, choice)

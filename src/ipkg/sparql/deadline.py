@@ -48,7 +48,16 @@ def check_deadline() -> None:
 
 
 class DeadlineMemory(Memory):
-    """rdflib's in-memory store, checking the thread's deadline while it yields triples."""
+    """rdflib's in-memory store, checking the thread's deadline while it yields and while it takes triples."""
+
+    _added = 0
+
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
+        """Add a triple; every ``CHECK_EVERY`` additions, check the deadline (a parse or a CONSTRUCT stops with it)."""
+        self._added += 1
+        if not self._added % CHECK_EVERY:
+            check_deadline()
+        super().add(triple, context, quoted)
 
     def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
         check_deadline()

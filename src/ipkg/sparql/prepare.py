@@ -28,8 +28,9 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query, Update
 
-from ipkg.errors import QueryEvaluationError, QuerySyntaxError
+from ipkg.errors import QueryEvaluationError, QuerySyntaxError, QueryTimeout
 from ipkg.namespaces import PREFIXES, sparql_prologue
+from ipkg.sparql.syntax import UNKNOWN_PREFIX, bracket_problem, unknown_prefix
 
 _INIT_NS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 _UPDATE_PROLOGUE = sparql_prologue()
@@ -41,10 +42,12 @@ CACHED_TEXT_LIMIT = 16 * 1024
 GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
-PARSER_LOCK = threading.Lock()
+PARSER_LOCK = threading.RLock()
 """rdflib's grammar (pyparsing) is not thread-safe: its parse actions are wrapped lazily on first use,
 and two threads doing that at once can break the grammar for the life of the process. Every parse in
-ipkg holds this lock; parsing is short (the cache spares repeated texts) and evaluation runs unlocked."""
+ipkg holds this lock, and ``engine.install`` makes every pyparsing parse take it too (pySHACL, rdflib's
+own ``prepareQuery`` and update processor); parsing is short (the cache spares repeated texts) and
+evaluation runs unlocked. Re-entrant, so a parse inside a parse (or ipkg's explicit lock) is fine."""
 
 
 @dataclass(frozen=True)
@@ -78,16 +81,39 @@ class PreparedUpdate:
     remote_targets: tuple[tuple[str, str], ...]
 
 
-def prepare_query(text: str, base: str | None = None) -> PreparedQuery:
+def prepare_query(text: str, base: str | None = None, *, wait: float | None = None) -> PreparedQuery:
     """Parse and translate a query once; later calls with the same (short) text reuse it.
+
+    ``wait``: the longest to wait for the parser while other threads parse (their turns count
+    against this query's time limit); past it the query is stopped like one past its limit. A
+    text already prepared never waits.
 
     Raises:
         QuerySyntaxError: the text is not a SPARQL 1.1 query (with line and column).
         QueryEvaluationError: the query uses a construct ipkg's engine cannot evaluate.
+        QueryTimeout: the parser stayed busy for ``wait`` seconds.
     """
-    if len(text) <= CACHED_TEXT_LIMIT:
-        return _prepare_query_cached(text, base)
-    return _prepare_query(text, base)
+    _waiting.seconds = wait
+    try:
+        if len(text) <= CACHED_TEXT_LIMIT:
+            return _prepare_query_cached(text, base)
+        return _prepare_query(text, base)
+    finally:
+        _waiting.seconds = None
+
+
+_waiting = threading.local()
+"""How long the current thread's parse may wait for the parser lock (None: as long as it takes)."""
+
+
+def _parse_query(text: str) -> Any:
+    wait = getattr(_waiting, "seconds", None)
+    if not PARSER_LOCK.acquire(timeout=-1 if wait is None else max(wait, 0.001)):
+        raise QueryTimeout(round(wait or 0, 3))
+    try:
+        return parseQuery(text)
+    finally:
+        PARSER_LOCK.release()
 
 
 @lru_cache(maxsize=512)
@@ -97,13 +123,14 @@ def _prepare_query_cached(text: str, base: str | None) -> PreparedQuery:
 
 def _prepare_query(text: str, base: str | None) -> PreparedQuery:
     try:
-        with PARSER_LOCK:
-            parsed = parseQuery(text)
+        parsed = _parse_query(text)
         query = translateQuery(parsed, base=base, initNs=_INIT_NS)
+    except QueryTimeout:
+        raise
     except ParseBaseException as exc:
-        raise QuerySyntaxError(_parse_message(exc), line=exc.lineno, column=exc.col) from exc
+        raise _syntax_error(text, exc, exc.lineno) from exc
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad queries
-        raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
+        raise _syntax_error(text, exc) from exc
     targets = _walk(query.algebra)
     # Attribute access, not ``.get``: rdflib's CompValue.get(name) returns ``name`` itself for a
     # missing key, which is truthy; attribute access gives None.
@@ -139,10 +166,9 @@ def prepare_update(text: str, base: str | None = None) -> PreparedUpdate:
             parsed = parseUpdate(_UPDATE_PROLOGUE + text)
         update = translateUpdate(parsed, base=base)
     except ParseBaseException as exc:
-        line = max(exc.lineno - _UPDATE_PROLOGUE_LINES, 1)
-        raise QuerySyntaxError(_parse_message(exc), line=line, column=exc.col) from exc
+        raise _syntax_error(text, exc, max(exc.lineno - _UPDATE_PROLOGUE_LINES, 1)) from exc
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad updates
-        raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
+        raise _syntax_error(text, exc) from exc
     return PreparedUpdate(text=text, update=update, remote_targets=_walk(update.algebra))
 
 
@@ -181,7 +207,31 @@ def _walk(algebra: Any) -> tuple[tuple[str, str], ...]:
     return tuple(targets)
 
 
-def _parse_message(exc: ParseBaseException) -> str:
-    line = exc.line or ""
-    caret = " " * max(exc.col - 1, 0) + "^"
-    return f"{exc.msg}\n  {line}\n  {caret}"
+def _syntax_error(text: str, exc: Exception, line: int | None = None) -> QuerySyntaxError:
+    """The error to report: an unbalanced bracket or an unknown prefix where it is, else the parser's message.
+
+    The grammar reports a missing ``}`` or ``)`` as "Expected SelectQuery" where the clause began, and an
+    unknown prefix without a position; ``syntax`` finds the bracket, or the prefix and its closest match.
+    """
+    problem = None
+    if isinstance(exc, ParseBaseException):
+        problem = bracket_problem(text)
+        if problem is None:
+            return QuerySyntaxError(_parse_message(exc), line=line, column=exc.col)
+    elif (unknown := UNKNOWN_PREFIX.search(str(exc))) is not None:
+        problem = unknown_prefix(text, unknown.group(1), _INIT_NS)
+    if problem is None:
+        return QuerySyntaxError(str(exc) or type(exc).__name__)
+    shown = text.splitlines()[problem.line - 1] if text.splitlines() else ""
+    return QuerySyntaxError(
+        _parse_message(problem.message, shown, problem.column), line=problem.line, column=problem.column
+    )
+
+
+def _parse_message(exc: ParseBaseException | str, line: str | None = None, column: int | None = None) -> str:
+    """The message with the line it is about and a caret under the column."""
+    message = exc if isinstance(exc, str) else exc.msg
+    if isinstance(exc, ParseBaseException):
+        line, column = exc.line, exc.col
+    caret = " " * max((column or 1) - 1, 0) + "^"
+    return f"{message}\n  {line or ''}\n  {caret}"

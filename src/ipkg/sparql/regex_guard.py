@@ -21,6 +21,7 @@ from rdflib.plugins.sparql.sparql import SPARQLError
 
 from ipkg.errors import QueryTimeout
 from ipkg.sparql.deadline import remaining
+from ipkg.sparql.limits import literal_limit
 
 MAX_SECONDS = 5.0
 """Longest a single regular-expression match may run when no query deadline is set."""
@@ -46,9 +47,29 @@ def search(pattern: str, string: str, flags: int = 0) -> Any:
     return _timed(regex.search, pattern, string, flags=flags)
 
 
-def sub(pattern: str, replacement: str, string: str, count: int = 0, flags: int = 0) -> str:
-    """``re.sub`` with a time limit."""
-    result: str = _timed(regex.sub, pattern, replacement, string, count=count, flags=flags)
+def sub(pattern: str, replacement: str, string: str, flags: int = 0) -> str:
+    """``re.sub`` with a time limit, and an output no longer than the query's ``max_literal_length``.
+
+    rdflib's REPLACE passes its flags as the fourth positional argument (which ``re.sub`` takes as
+    ``count``), so here the fourth argument is the flags: ``REPLACE("ABA", "a", "x", "i")`` replaces
+    every match, ignoring case. Each replacement is expanded and counted as it is made, so
+    ``REPLACE(?long, "", ?long)`` stops at the bound instead of building a string of the square size.
+    """
+    limit = literal_limit()
+    if limit is None:
+        result: str = _timed(regex.sub, pattern, replacement, string, flags=flags)
+        return result
+    produced = 0
+
+    def expand(match: Any) -> str:
+        nonlocal produced
+        piece: str = match.expand(replacement)
+        produced += len(piece) + match.start() - match.end()
+        if len(string) + produced > limit:
+            raise SPARQLError(f"REPLACE: a string longer than {limit} characters (max_literal_length)")
+        return piece
+
+    result = _timed(regex.sub, pattern, expand, string, flags=flags)
     return result
 
 
