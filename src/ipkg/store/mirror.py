@@ -45,8 +45,15 @@ class Mirror:
         service_allowlist: tuple[str, ...] = (),
         limits: QueryLimits | None = None,
         built: KnowledgeGraph | None = None,
+        begin: Callable[[], None] | None = None,
     ) -> None:
-        """``built``: the dataset of a fresh build (journal replayed), which the backend was just loaded with."""
+        """``built``: the dataset of a fresh build (journal replayed), which the backend was just loaded with.
+
+        ``begin`` runs before a committed change is journalled: a backend marks itself dirty
+        there, so that a crash between the journal and the backend makes the next start
+        rebuild from the files and the journal rather than trust a store lacking the entry.
+        """
+        self._begin = begin
         self._apply = apply
         self._read_all = read_all
         self._shapes = shapes
@@ -85,6 +92,8 @@ class Mirror:
             if committed is None:
                 return None
             effect, removed, added = committed
+            if self._begin is not None:
+                self._begin()
             if self._journal is not None:
                 self._journal.append(to_json(effect))
             self._apply(

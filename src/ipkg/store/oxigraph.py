@@ -101,6 +101,7 @@ class OxigraphStore:
         self._key = key
         self._mirror = Mirror(
             apply=self._apply_difference,
+            begin=lambda: self._write_meta(key=self._key, dirty=True),
             read_all=lambda: quads_from_ox(self._ox.quads_for_pattern(None, None, None, None)),
             shapes=shapes,
             journal=journal,
@@ -257,8 +258,7 @@ class OxigraphStore:
         return UpdateOutcome(committed.added, committed.removed, self._generation)
 
     def _apply_difference(self, removed: set[Quad], added: set[Quad]) -> None:
-        """Write a committed change; the store is marked dirty until it is all written."""
-        self._write_meta(key=self._key, dirty=True)
+        """Write a committed change (the store is marked dirty since its journal entry; clean once written)."""
         for quad in removed:
             self._ox.remove(quad_to_ox(*quad))
         self._ox.extend([quad_to_ox(*quad) for quad in added])
