@@ -251,14 +251,15 @@ class WorkerPool:
             worker = self._start()
             try:
                 ready = worker.conn.poll(WORKER_WAIT) and worker.conn.recv() == READY
-            except (EOFError, OSError):
+            except (EOFError, OSError, ValueError):  # the pool closed the pipe meanwhile, or the worker died
                 ready = False
             if ready and not self._closed:
                 self._idle.put(worker)
-            else:
+                return
+            if not self._closed:
                 log.error("a query worker did not start (exit code %s)", worker.process.poll())
-                _stop(worker)
-                self._live.discard(worker)
+            _stop(worker)
+            self._live.discard(worker)
 
         threading.Thread(target=start, name="ipkg-worker-start", daemon=True).start()
 
