@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ipkg.errors import IpkgError
+from ipkg.errors import StorageError
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync and a rename.
 
     Raises:
-        IpkgError: the folder or file cannot be written (naming the path and the reason).
+        StorageError: the folder or file cannot be written (naming the path and the reason).
     """
     scratch = path.with_name(f".{path.name}.tmp")
     try:
@@ -23,6 +23,6 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(scratch, path)
     except OSError as exc:
-        raise IpkgError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         scratch.unlink(missing_ok=True)

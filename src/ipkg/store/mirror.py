@@ -92,14 +92,18 @@ class Mirror:
             if committed is None:
                 return None
             effect, removed, added = committed
-            if self._begin is not None:
-                self._begin()
-            if self._journal is not None:
-                self._journal.append(to_json(effect))
-            self._apply(
-                {*effect.removed, *((s, p, o, GRAPH_INFERRED) for s, p, o in removed)},
-                {*effect.added, *((s, p, o, GRAPH_INFERRED) for s, p, o in added)},
-            )
+            try:
+                if self._begin is not None:
+                    self._begin()
+                if self._journal is not None:
+                    self._journal.append(to_json(effect))
+                self._apply(
+                    {*effect.removed, *((s, p, o, GRAPH_INFERRED) for s, p, o in removed)},
+                    {*effect.added, *((s, p, o, GRAPH_INFERRED) for s, p, o in added)},
+                )
+            except BaseException:
+                self._writer = None  # it holds the change the backend did not take: read it again next time
+                raise
         return UpdateOutcome(len(effect.added), len(effect.removed), -1)
 
     def _open_writer(self) -> IncrementalWriter:
