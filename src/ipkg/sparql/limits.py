@@ -52,10 +52,12 @@ EXPRESSION_ERRORS: tuple[type[BaseException], ...] = (
     ArithmeticError,
     AttributeError,
     LookupError,
+    RecursionError,
     TypeError,
     ValueError,
 )
-"""What a SPARQL function raises on a value it cannot handle; each is an expression error (§17.3)."""
+"""What a SPARQL function raises on a value it cannot handle; each is an expression error (§17.3).
+RecursionError too: rdflib's arithmetic on ill-typed literals recurses without end."""
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,11 @@ class MemoryStore:
             scratch = _scratch(old)
             before = _quads(scratch)
             with evaluation_limits(timeout, self._limits):
-                apply_change(scratch, change)
+                try:
+                    apply_change(scratch, change)
+                except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError, RecursionError) as exc:
+                    log.warning("update evaluation failed: %r", exc, exc_info=True)
+                    raise QueryEvaluationError(f"the update could not be evaluated: {exc}") from exc
             effect = Effect.between(before, _quads(scratch))
             if not effect:
                 return UpdateOutcome(0, 0, generation)  # nothing changed: nothing to validate or journal
