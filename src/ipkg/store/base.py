@@ -10,6 +10,7 @@ index use only these methods, so any backend can stand behind them.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -60,6 +61,35 @@ class Snapshot(Protocol):
 
     def to_dataset(self, graphs: Iterable[URIRef]) -> Dataset:
         """A dataset holding these named graphs (for serialisers); unknown graphs are left out."""
+
+
+class SnapshotCopies(ABC):
+    """A snapshot's ``to_dataset``, from its ``quads`` and ``graph_sizes``: one way to copy graphs for all backends."""
+
+    @abstractmethod
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: URIRef | None = None,
+    ) -> Iterator[Quad]:
+        """Quads matching the pattern (``None`` matches anything), in the named graphs."""
+
+    @abstractmethod
+    def graph_sizes(self) -> dict[URIRef, int]:
+        """Triples per non-empty named graph, sorted by IRI."""
+
+    def to_dataset(self, graphs: Iterable[URIRef]) -> Dataset:
+        """A new dataset with copies of these graphs; unknown graphs are left out."""
+        dataset = Dataset()
+        existing = self.graph_sizes()
+        for iri in graphs:
+            if iri in existing:
+                target = dataset.graph(iri)
+                for s, p, o, _ in self.quads(graph=iri):
+                    target.add((s, p, o))
+        return dataset
 
 
 class Store(Protocol):

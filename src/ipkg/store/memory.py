@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
@@ -36,7 +36,7 @@ from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits, evaluation_limits
 from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
 from ipkg.sparql.results import format_result
-from ipkg.store.base import Quad, UpdateOutcome, materialize
+from ipkg.store.base import Quad, SnapshotCopies, UpdateOutcome, materialize
 from ipkg.store.changes import Change, Effect, GraphWrite, UpdateChange, apply_change, from_json, to_json
 from ipkg.store.journal import Journal
 
@@ -321,7 +321,7 @@ def _dataset_view(dataset: Dataset, spec: DatasetSpec) -> Dataset:
     return view
 
 
-class DatasetSnapshot:
+class DatasetSnapshot(SnapshotCopies):
     """A committed rdflib dataset, read through the ``Snapshot`` interface."""
 
     def __init__(self, dataset: Dataset, generation: int) -> None:
@@ -356,14 +356,3 @@ class DatasetSnapshot:
             for g in sorted(graphs, key=lambda g: str(g.identifier))
             if len(g) and is_named_graph(g.identifier)
         }
-
-    def to_dataset(self, graphs: Iterable[URIRef]) -> Dataset:
-        """A new dataset with copies of these graphs."""
-        dataset = Dataset()
-        existing = self.graph_sizes()
-        for iri in graphs:
-            if iri in existing:
-                target = dataset.graph(iri)
-                for triple in Graph(store=self._dataset.store, identifier=iri):
-                    target.add(triple)
-        return dataset

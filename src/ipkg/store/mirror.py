@@ -118,4 +118,35 @@ class Mirror:
         return self._writer
 
 
-__all__ = ["ApplyDifference", "Mirror"]
+class MirroredWrites:
+    """The write methods of a ``Store`` whose writes go through a ``Mirror`` (``_mirror``, ``_generation``)."""
+
+    _mirror: Mirror
+    _generation: int
+
+    def update(
+        self,
+        update: PreparedUpdate | str,
+        *,
+        base: str | None = None,
+        timeout: float | None = None,
+        using_graphs: tuple[str, ...] = (),
+        using_named_graphs: tuple[str, ...] = (),
+    ) -> UpdateOutcome:
+        """Apply a SPARQL 1.1 Update as one transaction, then write its effect to the backend."""
+        outcome = self._mirror.update(
+            update, base=base, timeout=timeout, using_graphs=using_graphs, using_named_graphs=using_named_graphs
+        )
+        return self._outcome(outcome)
+
+    def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
+        """Graph Store Protocol writes, through the same transaction."""
+        return self._outcome(self._mirror.write_graph(iri, graph, merge=merge))
+
+    def _outcome(self, committed: UpdateOutcome | None) -> UpdateOutcome:
+        if committed is None:
+            return UpdateOutcome(0, 0, self._generation)
+        return UpdateOutcome(committed.added, committed.removed, self._generation)
+
+
+__all__ = ["ApplyDifference", "Mirror", "MirroredWrites"]

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -39,10 +39,10 @@ from ipkg.namespaces import GRAPH_INFERRED, PREFIXES
 from ipkg.protocol.dataset import DatasetSpec
 from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits
-from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate, prepare_query
-from ipkg.store.base import Quad, UpdateOutcome
+from ipkg.sparql.prepare import PreparedQuery, prepare_query
+from ipkg.store.base import Quad, SnapshotCopies
 from ipkg.store.memory import MemoryStore
-from ipkg.store.mirror import Mirror
+from ipkg.store.mirror import Mirror, MirroredWrites
 from ipkg.store.terms import quad_to_ox, quads_from_ox, to_ox
 from ipkg.store.workers import QueryJob, WorkerPool
 
@@ -55,7 +55,7 @@ _PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 _SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
-class OxigraphStore:
+class OxigraphStore(MirroredWrites):
     """Oxigraph in ``directory``; see the module docstring."""
 
     def __init__(
@@ -233,30 +233,6 @@ class OxigraphStore:
 
     # -- writes ----------------------------------------------------------------
 
-    def update(
-        self,
-        update: PreparedUpdate | str,
-        *,
-        base: str | None = None,
-        timeout: float | None = None,
-        using_graphs: tuple[str, ...] = (),
-        using_named_graphs: tuple[str, ...] = (),
-    ) -> UpdateOutcome:
-        """Apply a SPARQL 1.1 Update as one transaction, then write its effect to Oxigraph."""
-        outcome = self._mirror.update(
-            update, base=base, timeout=timeout, using_graphs=using_graphs, using_named_graphs=using_named_graphs
-        )
-        return self._outcome(outcome)
-
-    def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
-        """Graph Store Protocol writes, through the same transaction."""
-        return self._outcome(self._mirror.write_graph(iri, graph, merge=merge))
-
-    def _outcome(self, committed: UpdateOutcome | None) -> UpdateOutcome:
-        if committed is None:
-            return UpdateOutcome(0, 0, self._generation)
-        return UpdateOutcome(committed.added, committed.removed, self._generation)
-
     def _apply_difference(self, removed: set[Quad], added: set[Quad]) -> None:
         """Write a committed change (the store is marked dirty since its journal entry; clean once written)."""
         for quad in removed:
@@ -282,7 +258,7 @@ class OxigraphStore:
         return target
 
 
-class OxigraphSnapshot:
+class OxigraphSnapshot(SnapshotCopies):
     """One generation of an Oxigraph store, read through the ``Snapshot`` interface."""
 
     def __init__(self, store: ox.Store, generation: int, sizes: Callable[[], dict[URIRef, int]]) -> None:
@@ -314,17 +290,6 @@ class OxigraphSnapshot:
     def graph_sizes(self) -> dict[URIRef, int]:
         """Triples per non-empty named graph, sorted by IRI."""
         return self._sizes()
-
-    def to_dataset(self, graphs: Iterable[URIRef]) -> Dataset:
-        """A new dataset with copies of these graphs."""
-        dataset = Dataset()
-        existing = self.graph_sizes()
-        for iri in graphs:
-            if iri in existing:
-                target = dataset.graph(iri)
-                for s, p, o, _ in self.quads(graph=iri):
-                    target.add((s, p, o))
-        return dataset
 
 
 __all__ = ["OxigraphSnapshot", "OxigraphStore"]

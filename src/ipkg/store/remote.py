@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -52,11 +52,11 @@ from ipkg.namespaces import GRAPH_INFERRED
 from ipkg.protocol.dataset import DatasetSpec
 from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits
-from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate, prepare_query
+from ipkg.sparql.prepare import PreparedQuery, prepare_query
 from ipkg.sparql.results import format_result
-from ipkg.store.base import Quad, UpdateOutcome
+from ipkg.store.base import Quad, SnapshotCopies
 from ipkg.store.memory import MemoryStore
-from ipkg.store.mirror import Mirror
+from ipkg.store.mirror import Mirror, MirroredWrites
 from ipkg.store.remote_client import RemoteEndpoint, RemoteStoreError, SparqlClient
 from ipkg.store.remote_http import Reply, redact
 from ipkg.store.remote_sparql import GRAPH_ACCEPT, NO_GRAPH, RESULT_TYPES, SKOLEM, data_operations, remote_query_text
@@ -67,7 +67,7 @@ META_NAME = "remote.json"
 """The file under ``<state_dir>/store`` that remembers what the remote store was loaded with."""
 
 
-class RemoteStore:
+class RemoteStore(MirroredWrites):
     """A SPARQL 1.1 server behind ipkg; see the module docstring."""
 
     def __init__(
@@ -320,34 +320,8 @@ class RemoteStore:
         result = self.query(prepared, dataset=dataset, timeout=timeout, max_rows=max_rows, base=base)
         return format_result(result, results_format)
 
-    # -- writes ----------------------------------------------------------------
 
-    def update(
-        self,
-        update: PreparedUpdate | str,
-        *,
-        base: str | None = None,
-        timeout: float | None = None,
-        using_graphs: tuple[str, ...] = (),
-        using_named_graphs: tuple[str, ...] = (),
-    ) -> UpdateOutcome:
-        """Apply a SPARQL 1.1 Update as one transaction in ipkg, then send its effect to the server."""
-        outcome = self._mirror.update(
-            update, base=base, timeout=timeout, using_graphs=using_graphs, using_named_graphs=using_named_graphs
-        )
-        return self._outcome(outcome)
-
-    def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
-        """Graph Store Protocol writes, through the same transaction."""
-        return self._outcome(self._mirror.write_graph(iri, graph, merge=merge))
-
-    def _outcome(self, committed: UpdateOutcome | None) -> UpdateOutcome:
-        if committed is None:
-            return UpdateOutcome(0, 0, self._generation)
-        return UpdateOutcome(committed.added, committed.removed, self._generation)
-
-
-class RemoteSnapshot:
+class RemoteSnapshot(SnapshotCopies):
     """The remote store read through the ``Snapshot`` interface (live: see the module docstring)."""
 
     def __init__(self, store: RemoteStore, generation: int) -> None:
@@ -372,17 +346,6 @@ class RemoteSnapshot:
     def graph_sizes(self) -> dict[URIRef, int]:
         """Triples per non-empty named graph, sorted by IRI."""
         return self._store.graph_sizes()
-
-    def to_dataset(self, graphs: Iterable[URIRef]) -> Dataset:
-        """A new dataset with copies of these graphs."""
-        dataset = Dataset()
-        existing = self.graph_sizes()
-        for iri in graphs:
-            if iri in existing:
-                target = dataset.graph(iri)
-                for s, p, o, _ in self.quads(graph=iri):
-                    target.add((s, p, o))
-        return dataset
 
 
 __all__ = [
