@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from rdflib import URIRef
 from rdflib.namespace import RDF
-from rdflib.paths import Path
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from ipkg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, IPKG, IPKGO
 from ipkg.sparql.prepare import PreparedQuery
@@ -82,13 +79,6 @@ class VocabularyCache:
         return vocabulary
 
 
-def query_iris(prepared: PreparedQuery) -> list[URIRef]:
-    """The IRIs a query names, each once, in the order they first occur in its text."""
-    found = set(_iris(prepared.query.algebra))
-    text = prepared.text
-    return sorted(found, key=lambda iri: (_position(text, iri), str(iri)))
-
-
 def query_warnings(
     prepared: PreparedQuery, vocabulary: Vocabulary, *, infer: bool, explicit: bool = False
 ) -> list[str]:
@@ -98,7 +88,7 @@ def query_warnings(
     worth a warning only when the inferred graph is left out and no graphs were named.
     """
     out = []
-    for iri in query_iris(prepared):
+    for iri in prepared.iris:
         text = str(iri)
         if text in (str(IPKGO), str(IPKG)):  # the namespace itself, as in STRSTARTS(STR(?t), STR(ipkgo:))
             continue
@@ -143,32 +133,3 @@ def _short(iri: str) -> str:
         if iri.startswith(str(namespace)):
             return f"{prefix}:{iri[len(str(namespace)) :]}"
     return f"<{iri}>"
-
-
-def _position(text: str, iri: URIRef) -> int:
-    """Where the query text first names ``iri`` (full or prefixed), or after the end."""
-    full = text.find(f"<{iri}>")
-    local = str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-    short = text.find(":" + local) if local else -1
-    found = [p for p in (full, short) if p >= 0]
-    return min(found) if found else len(text)
-
-
-def _iris(algebra: Any) -> Iterator[URIRef]:
-    """Every IRI in a translated query (patterns, paths, expressions, VALUES)."""
-    stack, seen = [algebra], set()
-    while stack:
-        node = stack.pop()
-        if isinstance(node, URIRef):
-            yield node
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, CompValue | dict):
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple | set | frozenset):
-            stack.extend(node)
-        elif isinstance(node, Path):
-            stack.extend(getattr(node, "args", ()))
-            stack.extend(x for x in (getattr(node, "path", None), getattr(node, "arg", None)) if x is not None)

@@ -65,6 +65,8 @@ class PreparedQuery:
     """FROM NAMED graphs."""
     remote_targets: tuple[tuple[str, str], ...]
     """(keyword, IRI) of every SERVICE in the query."""
+    iris: tuple[URIRef, ...] = ()
+    """The IRIs the query names, each once, in the order the text first names them (for ``hints``)."""
 
     @property
     def returns_graph(self) -> bool:
@@ -131,7 +133,7 @@ def _prepare_query(text: str, base: str | None) -> PreparedQuery:
         raise _syntax_error(text, exc, exc.lineno) from exc
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad queries
         raise _syntax_error(text, exc) from exc
-    targets = _walk(query.algebra)
+    targets, iris = _walk(query.algebra)
     # Attribute access, not ``.get``: rdflib's CompValue.get(name) returns ``name`` itself for a
     # missing key, which is truthy; attribute access gives None.
     clause = query.algebra.datasetClause or []
@@ -145,6 +147,7 @@ def _prepare_query(text: str, base: str | None) -> PreparedQuery:
         default_graphs=tuple(str(c.default) for c in clause if c.default is not None),
         named_graphs=tuple(str(c.named) for c in clause if c.named is not None),
         remote_targets=targets,
+        iris=tuple(sorted(iris, key=lambda iri: (_position(text, iri), str(iri)))),
     )
 
 
@@ -169,20 +172,24 @@ def prepare_update(text: str, base: str | None = None) -> PreparedUpdate:
         raise _syntax_error(text, exc, max(exc.lineno - _UPDATE_PROLOGUE_LINES, 1)) from exc
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad updates
         raise _syntax_error(text, exc) from exc
-    return PreparedUpdate(text=text, update=update, remote_targets=_walk(update.algebra))
+    return PreparedUpdate(text=text, update=update, remote_targets=_walk(update.algebra)[0])
 
 
-def _walk(algebra: Any) -> tuple[tuple[str, str], ...]:
-    """One pass over the algebra: collect SERVICE / LOAD targets, refuse what rdflib cannot evaluate.
+def _walk(algebra: Any) -> tuple[tuple[tuple[str, str], ...], set[URIRef]]:
+    """One pass over the algebra: collect SERVICE / LOAD targets and every IRI, refuse what rdflib cannot evaluate.
 
     Raises:
         QueryEvaluationError: the query uses a negated inverse property path (``!^p``), which rdflib
             translates into a path it cannot evaluate.
     """
     targets: list[tuple[str, str]] = []
+    iris: set[URIRef] = set()
     stack, seen = [algebra], set()
     while stack:
         node = stack.pop()
+        if isinstance(node, URIRef):
+            iris.add(node)
+            continue
         if id(node) in seen:
             continue
         seen.add(id(node))
@@ -199,12 +206,21 @@ def _walk(algebra: Any) -> tuple[tuple[str, str], ...]:
             )
         elif isinstance(node, dict):
             stack.extend(node.values())
-        elif isinstance(node, list | tuple | set):
+        elif isinstance(node, list | tuple | set | frozenset):
             stack.extend(node)
         elif isinstance(node, Path):
             stack.extend(getattr(node, "args", ()))
             stack.extend(x for x in (getattr(node, "path", None), getattr(node, "arg", None)) if x is not None)
-    return tuple(targets)
+    return tuple(targets), iris
+
+
+def _position(text: str, iri: URIRef) -> int:
+    """Where the query text first names ``iri`` (full or prefixed), or after the end."""
+    full = text.find(f"<{iri}>")
+    local = str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    short = text.find(":" + local) if local else -1
+    found = [p for p in (full, short) if p >= 0]
+    return min(found) if found else len(text)
 
 
 def _syntax_error(text: str, exc: Exception, line: int | None = None) -> QuerySyntaxError:
