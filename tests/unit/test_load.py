@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
 
+from ipkg.build import load
 from ipkg.build.load import load_sources, parse_text, rdf_files
 from ipkg.config import Settings
 from ipkg.errors import LoadError
@@ -86,3 +89,60 @@ def test_broken_data_file_stops_the_load_with_its_path(root: Path, tmp_path: Pat
         load_sources(Settings(root=project, state_dir=tmp_path / "state"))
     assert caught.value.source.endswith("events.ttl")
     assert caught.value.line == 4
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+FAST_FILES = sorted(
+    path.relative_to(REPOSITORY)
+    for folder in ("ontology", "data", "shapes", "tests/fixtures")
+    for path in (REPOSITORY / folder).rglob("*")
+    if path.is_file() and load.RDF_SUFFIXES.get(path.suffix) in load.OXIGRAPH_FORMATS and "broken" not in path.name
+)
+"""Every file of the repository in a syntax Oxigraph reads (the broken fixtures are refused, as they should be)."""
+
+
+def _plain_strings(graph: Graph) -> Graph:
+    """RDF 1.1: ``"a"^^xsd:string`` is ``"a"``; Oxigraph writes the first as the second, rdflib keeps it."""
+    out = Dataset() if isinstance(graph, Dataset) else Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == XSD.string:
+            o = Literal(str(o))
+        out.add((s, p, o))
+    return out
+
+
+@pytest.mark.parametrize("relative", FAST_FILES, ids=str)
+def test_oxigraph_parsers_read_every_file_as_rdflib_does(relative: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = REPOSITORY / relative
+    text, syntax = path.read_text(encoding="utf-8"), load.format_for(path)
+    assert load._read_with_oxigraph(text, syntax, None) is not None, "Oxigraph refused a file of the repository"
+    fast = parse_text(text, syntax, source=path)
+    monkeypatch.setattr(load, "_read_with_oxigraph", lambda *_: None)
+    reference = parse_text(text, syntax, source=path)
+    assert len(fast) == len(reference)
+    assert isomorphic(fast, _plain_strings(reference))
+
+
+def test_blank_node_labels_are_fresh_in_each_document() -> None:
+    graph = Graph()
+    for _ in range(2):
+        parse_text("_:b1 <http://example.org/p> _:b1 .\n", "nt", into=graph)
+    subjects = set(graph.subjects())
+    assert len(graph) == 2 and len(subjects) == 2
+    assert all(isinstance(s, BNode) for s in subjects)
+    assert all(graph.value(s, URIRef("http://example.org/p")) == s for s in subjects)  # one node within a document
+
+
+def test_a_document_oxigraph_refuses_is_reported_by_rdflib_with_its_position() -> None:
+    text = PREFIX + "ex:a ex:b ex:c .\nex:a nope:b ex:c .\n"
+    assert load._read_with_oxigraph(text, "turtle", None) is None
+    with pytest.raises(LoadError) as caught:
+        parse_text(text, "turtle")
+    assert (caught.value.line, caught.value.column) == (3, 6)
+
+
+def test_quads_keep_their_graph_in_a_dataset_and_merge_into_a_graph() -> None:
+    text = "<http://example.org/a> <http://example.org/b> <http://example.org/c> <http://example.org/g> .\n"
+    dataset = parse_text(text, "nquads", into=Dataset())
+    assert {str(g.identifier) for g in dataset.graphs() if len(g)} == {"http://example.org/g"}
+    assert len(parse_text(text, "nquads")) == 1

@@ -2,6 +2,11 @@
 
 Parsing always goes into a fresh graph: a document that fails half-way is
 thrown away whole, so nothing half-loaded is ever used.
+
+Turtle, TriG, N-Triples and N-Quads are read by Oxigraph's parsers (in Rust,
+about twenty times faster than rdflib's Turtle parser, and strict about IRIs);
+a document Oxigraph refuses is parsed again by rdflib, whose error names the
+line and column ipkg reports, so a bad file reads the same either way.
 """
 
 from __future__ import annotations
@@ -13,15 +18,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.term import Node
 
 from ipkg.config import Settings
 from ipkg.errors import LoadError, QueryTimeout, RemoteContextRefused
 from ipkg.jsonld import inline_contexts
 from ipkg.namespaces import GRAPH_LINKS, external_graph
 from ipkg.ntriples import NTriplesError, read_quads
-from ipkg.sparql.deadline import DeadlineMemory
+from ipkg.sparql.deadline import CHECK_EVERY, DeadlineMemory, check_deadline
+from ipkg.store.terms import from_ox
 
 RDF_SUFFIXES: dict[str, str] = {
     ".ttl": "turtle",
@@ -39,6 +47,13 @@ RDF_SUFFIXES: dict[str, str] = {
 
 QUAD_FORMATS = frozenset({"nquads", "trig"})
 LINE_FORMATS = frozenset({"nt", "nquads"})
+OXIGRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+}
+"""rdflib parser name → the Oxigraph parser that reads the same syntax faster."""
 
 
 @dataclass
@@ -168,6 +183,13 @@ def parse_text(
         LoadError: with the parser's message and, where it can be told, line and column.
         QueryTimeout: the caller's deadline passed while parsing.
     """
+    target = Graph() if into is None else into
+    statements = _read_with_oxigraph(text, format, base)
+    if statements is not None:
+        keep_names = isinstance(target, Dataset)
+        for s, p, o, g in statements:
+            target.add((s, p, o, g) if keep_names and g is not None else (s, p, o))  # type: ignore[arg-type]
+        return target
     scratch: Graph = Dataset(store=DeadlineMemory()) if format in QUAD_FORMATS else Graph(store=DeadlineMemory())
     if format == "xml":
         _refuse_dtd(text, source)
@@ -189,7 +211,6 @@ def parse_text(
     for node in _terms(scratch):
         if isinstance(node, URIRef) and not is_valid_iri(node):
             raise LoadError(source, f'invalid IRI <{node}>: an IRI has a scheme and no spaces or <>"{{}}|^`\\')
-    target = Graph() if into is None else into
     if isinstance(scratch, Dataset):
         keep_names = isinstance(target, Dataset)
         for s, p, o, g in scratch.quads((None, None, None, None)):
@@ -198,6 +219,42 @@ def parse_text(
         for triple in scratch.triples((None, None, None)):
             target.add(triple)
     return target
+
+
+def _read_with_oxigraph(text: str, format: str, base: str | None) -> list[tuple[Node, Node, Node, Node | None]] | None:
+    """The document's statements (graph None: the default graph), or None when Oxigraph refuses it.
+
+    Each blank node label stands for a fresh blank node of this document (Oxigraph keeps
+    labels as written; two documents' ``_:b1`` are different nodes). Terms are converted
+    once per document. The thread's deadline is checked as statements are read.
+
+    Raises:
+        QueryTimeout: the caller's deadline passed while parsing.
+    """
+    syntax = OXIGRAPH_FORMATS.get(format)
+    if syntax is None:
+        return None
+    terms: dict[object, Node] = {}
+
+    def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+        found = terms.get(node)
+        if found is None:
+            found = terms[node] = BNode() if isinstance(node, ox.BlankNode) else from_ox(node)
+        return found
+
+    statements: list[tuple[Node, Node, Node, Node | None]] = []
+    try:
+        for count, quad in enumerate(ox.parse(input=text.encode("utf-8"), format=syntax, base_iri=base), start=1):
+            if not count % CHECK_EVERY:
+                check_deadline()
+            graph = quad.graph_name
+            name = None if isinstance(graph, ox.DefaultGraph) else term(graph)
+            statements.append((term(quad.subject), term(quad.predicate), term(quad.object), name))
+    except (SyntaxError, ValueError):
+        return None
+    if any(isinstance(node, URIRef) and not is_valid_iri(node) for node in terms.values()):
+        return None
+    return statements
 
 
 _DTD = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
