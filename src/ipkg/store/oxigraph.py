@@ -44,7 +44,7 @@ from ipkg.store.base import Quad, SnapshotCopies
 from ipkg.store.memory import MemoryStore
 from ipkg.store.mirror import Mirror, MirroredWrites
 from ipkg.store.terms import quad_to_ox, quads_from_ox, to_ox
-from ipkg.store.workers import QueryJob, WorkerPool
+from ipkg.store.workers import QueryJob, QueryReply, WorkerPool
 
 log = logging.getLogger("ipkg.store")
 
@@ -175,19 +175,7 @@ class OxigraphStore(MirroredWrites):
         elif not dataset.infer:
             asserted = tuple(str(g) for g in self.graph_sizes() if g != GRAPH_INFERRED)
             default, named = asserted, asserted
-        return QueryJob(
-            snapshot=str(self._checkpoint),
-            query=prepared.text,
-            base=base,
-            prefixes=_PREFIXES,
-            union=True,
-            default_graphs=default,
-            named_graphs=named,
-            results_format=fmt,
-            max_rows=max_rows,
-            max_bytes=None,
-            services=tuple(iri for keyword, iri in prepared.remote_targets if keyword == "SERVICE"),
-        )
+        return query_job(prepared, self._checkpoint, default, named, base=base, fmt=fmt, max_rows=max_rows)
 
     def answer(
         self,
@@ -214,12 +202,9 @@ class OxigraphStore(MirroredWrites):
     ) -> Result:
         """Evaluate a query on Oxigraph and return it as an rdflib result (for the CLI, the views, tests)."""
         prepared = query if isinstance(query, PreparedQuery) else prepare_query(query, base)
-        reply = self._pool.run(self._job(prepared, dataset, base, "json", max_rows), timeout)
-        if reply.kind == "triples":
-            result = Result(prepared.form)
-            result.graph = Graph().parse(data=reply.body.decode("utf-8"), format="nt")
-            return result
-        return Result.parse(io.BytesIO(reply.body), format="json")
+        return result_from_reply(
+            self._pool.run(self._job(prepared, dataset, base, "json", max_rows), timeout), prepared
+        )
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:
         """A copy of one graph; ``None`` is the default graph (the union of all)."""
@@ -258,6 +243,44 @@ class OxigraphStore(MirroredWrites):
         return target
 
 
+def query_job(
+    prepared: PreparedQuery,
+    snapshot: Path,
+    default_graphs: tuple[str, ...] | None,
+    named_graphs: tuple[str, ...] | None,
+    *,
+    base: str | None,
+    fmt: str,
+    max_rows: int | None,
+) -> QueryJob:
+    """The job for a worker: the query over ``snapshot`` with ipkg's prefixes and this dataset.
+
+    ``None`` graphs: the default graph is the union of the named graphs, and every graph is named.
+    """
+    return QueryJob(
+        snapshot=str(snapshot),
+        query=prepared.text,
+        base=base,
+        prefixes=_PREFIXES,
+        union=True,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        results_format=fmt,
+        max_rows=max_rows,
+        max_bytes=None,
+        services=tuple(iri for keyword, iri in prepared.remote_targets if keyword == "SERVICE"),
+    )
+
+
+def result_from_reply(reply: QueryReply, prepared: PreparedQuery) -> Result:
+    """A worker's reply (SPARQL JSON results, or N-Triples for graphs) as an rdflib result."""
+    if reply.kind == "triples":
+        result = Result(prepared.form)
+        result.graph = Graph().parse(data=reply.body.decode("utf-8"), format="nt")
+        return result
+    return Result.parse(io.BytesIO(reply.body), format="json")
+
+
 class OxigraphSnapshot(SnapshotCopies):
     """One generation of an Oxigraph store, read through the ``Snapshot`` interface."""
 
@@ -292,4 +315,4 @@ class OxigraphSnapshot(SnapshotCopies):
         return self._sizes()
 
 
-__all__ = ["OxigraphSnapshot", "OxigraphStore"]
+__all__ = ["OxigraphSnapshot", "OxigraphStore", "query_job", "result_from_reply"]

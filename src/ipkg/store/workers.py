@@ -46,7 +46,10 @@ _BOOLEAN_LINES = {
 }
 _STALE_FILES = re.compile(r"No such file or directory|Corruption", re.IGNORECASE)
 """What RocksDB says when a read-only view outlived files that were removed."""
-_EMPTY_CSV_ROW = re.compile(rb"(?<=\r\n)(?=\r\n)")
+_QUOTED_CSV_FIELD = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+"""A quoted CSV field: a value with a comma, a quote or a line break in it, blank lines included."""
+_EMPTY_CSV_ROW = re.compile(_QUOTED_CSV_FIELD.pattern + rb"|(?<=\r\n)(?=\r\n)")
+"""A quoted field (matched to be skipped whole) or the place of an empty line outside one."""
 
 READY = "ready"
 """A new worker's first message: it is loaded and waits for jobs."""
@@ -177,15 +180,35 @@ def _run(ox: Any, store: Any, job: QueryJob, formats: dict[str, Any]) -> QueryRe
     if isinstance(result, ox.QuerySolutions):
         result.serialize(out, formats[job.results_format])
         body = out.value()
-        if job.results_format == "csv":  # a row binding nothing is one empty field, not a line a reader skips
-            body = _EMPTY_CSV_ROW.sub(b'""', body)
+        if job.results_format == "csv":
+            body = _fill_empty_csv_rows(body)
         rows = None
         if job.max_rows is not None and len(body) > job.max_rows * MIN_ROW_BYTES[job.results_format]:
-            rows = sum(1 for _ in ox.parse_query_results(body, formats[job.results_format]))
+            rows = _count_rows(ox, body, job.results_format, formats)
         return QueryReply("solutions", body, rows)
     result.serialize(out, ox.RdfFormat.N_TRIPLES)
     body = out.value()
     return QueryReply("triples", body, body.count(b"\n"))
+
+
+def _fill_empty_csv_rows(body: bytes) -> bytes:
+    """Write a solution binding nothing as one empty field (``""``), as ipkg's own CSV writer does.
+
+    Oxigraph writes it as an empty line, which CSV readers skip, so the solution would be lost. Only a
+    result of one variable has such lines (an empty row of two is ``,``), and a result of none has no
+    field to fill. A quoted value may hold a blank line of its own: quoted fields are skipped whole.
+    """
+    header = body.partition(b"\r\n")[0]
+    if not header or b"," in header:
+        return body
+    return _EMPTY_CSV_ROW.sub(lambda match: match.group() or b'""', body)
+
+
+def _count_rows(ox: Any, body: bytes, fmt: str, formats: dict[str, Any]) -> int:
+    """Solutions in a serialised result; CSV is counted by its record ends, as Oxigraph refuses to read CSV back."""
+    if fmt == "csv":
+        return _QUOTED_CSV_FIELD.sub(b"", body).count(b"\r\n") - 1  # the header is a record too
+    return sum(1 for _ in ox.parse_query_results(body, formats[fmt]))
 
 
 # --------------------------------------------------------------------------- parent side
