@@ -176,10 +176,6 @@ _CANONICAL_DECIMAL = (
     "Oxigraph keeps numbers by value and writes an xsd:decimal in its XSD 1.1 canonical form, without a "
     'fraction for a whole number (2 as "2", "1.0" of the data as "1"); the suite compares terms and expects "2.0"'
 )
-_NEGATED_INVERSE_REFUSED = (
-    "ipkg's prepare_query refuses an inverse in a negated property set (!^p) before any backend sees it, "
-    "because rdflib cannot evaluate one; Oxigraph could"
-)
 _ZERO_LENGTH_PATH = (
     "Oxigraph's zero-length path (p* or p?) from or to an IRI that is not in the data gives no solution; "
     "SPARQL 1.1 §9.3 binds the variable to that IRI (the suite's data is empty)"
@@ -224,9 +220,6 @@ OXIGRAPH_FAILURES: dict[str, str] = {
     "property-path/zero_or_more_set_end": _ZERO_LENGTH_PATH,
     "property-path/zero_or_one_set_start": _ZERO_LENGTH_PATH,
     "property-path/zero_or_one_set_end": _ZERO_LENGTH_PATH,
-    "property-path/nps_inverse": _NEGATED_INVERSE_REFUSED,
-    "property-path/nps_direct_and_inverse": _NEGATED_INVERSE_REFUSED,
-    "property-path/nps_a_inverse": _NEGATED_INVERSE_REFUSED,
     "csv-tsv-res/tsv03": _DERIVED_INTEGER,
     "csv-tsv-res/csv03": (
         'Oxigraph keeps an xsd:double by value and writes it in its own form ("1.0E6" of the data as "1000000"; '

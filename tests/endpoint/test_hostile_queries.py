@@ -87,7 +87,14 @@ def test_accept_with_parameters_is_honoured(client) -> None:  # type: ignore[no-
     assert response.mimetype == "text/csv"
 
 
-def test_negated_inverse_path_is_400_not_500(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s !^rdfs:label ?o }"})
-    assert response.status_code == 400
-    assert "!^p" in response.get_data(as_text=True)
+def test_negated_inverse_path_is_answered_or_400_never_500(client, backend: str) -> None:  # type: ignore[no-untyped-def]
+    query = "ASK { ?s !^rdfs:label ?o }"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/json"})
+    if backend == "memory":  # rdflib cannot evaluate !^p: refused with advice
+        assert response.status_code == 400
+        assert "!^p" in response.get_data(as_text=True)
+    elif backend == "oxigraph":  # Oxigraph evaluates it: some object has a subject that is not its label
+        assert response.status_code == 200
+        assert response.get_json()["boolean"] is True
+    else:  # the remote server decides; a refusal is the client's 400, never a 5xx
+        assert response.status_code in (200, 400), response.get_data(as_text=True)

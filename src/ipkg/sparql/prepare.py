@@ -42,6 +42,11 @@ CACHED_TEXT_LIMIT = 16 * 1024
 GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
+NEGATED_INVERSE = (
+    "negated inverse property paths (!^p) are not supported by the in-memory engine (rdflib); "
+    "write the inverse as a FILTER NOT EXISTS, or use the default Oxigraph store"
+)
+
 PARSER_LOCK = threading.RLock()
 """rdflib's grammar (pyparsing) is not thread-safe: its parse actions are wrapped lazily on first use,
 and two threads doing that at once can break the grammar for the life of the process. Every parse in
@@ -67,6 +72,8 @@ class PreparedQuery:
     """(keyword, IRI) of every SERVICE in the query."""
     iris: tuple[URIRef, ...] = ()
     """The IRIs the query names, each once, in the order the text first names them (for ``hints``)."""
+    negated_inverse: bool = False
+    """It holds a negated inverse path (``!^p``), which rdflib cannot evaluate (Oxigraph can)."""
 
     @property
     def returns_graph(self) -> bool:
@@ -92,7 +99,6 @@ def prepare_query(text: str, base: str | None = None, *, wait: float | None = No
 
     Raises:
         QuerySyntaxError: the text is not a SPARQL 1.1 query (with line and column).
-        QueryEvaluationError: the query uses a construct ipkg's engine cannot evaluate.
         QueryTimeout: the parser stayed busy for ``wait`` seconds.
     """
     _waiting.seconds = wait
@@ -133,7 +139,7 @@ def _prepare_query(text: str, base: str | None) -> PreparedQuery:
         raise _syntax_error(text, exc, exc.lineno) from exc
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad queries
         raise _syntax_error(text, exc) from exc
-    targets, iris = _walk(query.algebra)
+    walk = _walk(query.algebra)
     # Attribute access, not ``.get``: rdflib's CompValue.get(name) returns ``name`` itself for a
     # missing key, which is truthy; attribute access gives None.
     clause = query.algebra.datasetClause or []
@@ -146,8 +152,9 @@ def _prepare_query(text: str, base: str | None) -> PreparedQuery:
         form=_FORMS[query.algebra.name],
         default_graphs=tuple(str(c.default) for c in clause if c.default is not None),
         named_graphs=tuple(str(c.named) for c in clause if c.named is not None),
-        remote_targets=targets,
-        iris=tuple(sorted(iris, key=lambda iri: (_position(text, iri), str(iri)))),
+        remote_targets=walk.targets,
+        iris=tuple(sorted(walk.iris, key=lambda iri: (_position(text, iri), str(iri)))),
+        negated_inverse=walk.negated_inverse,
     )
 
 
@@ -172,18 +179,28 @@ def prepare_update(text: str, base: str | None = None) -> PreparedUpdate:
         raise _syntax_error(text, exc, max(exc.lineno - _UPDATE_PROLOGUE_LINES, 1)) from exc
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain exceptions for some bad updates
         raise _syntax_error(text, exc) from exc
-    return PreparedUpdate(text=text, update=update, remote_targets=_walk(update.algebra)[0])
+    walk = _walk(update.algebra)
+    if walk.negated_inverse:
+        raise QueryEvaluationError(NEGATED_INVERSE)
+    return PreparedUpdate(text=text, update=update, remote_targets=walk.targets)
 
 
-def _walk(algebra: Any) -> tuple[tuple[tuple[str, str], ...], set[URIRef]]:
-    """One pass over the algebra: collect SERVICE / LOAD targets and every IRI, refuse what rdflib cannot evaluate.
+@dataclass(frozen=True)
+class _Walk:
+    targets: tuple[tuple[str, str], ...]
+    iris: set[URIRef]
+    negated_inverse: bool
 
-    Raises:
-        QueryEvaluationError: the query uses a negated inverse property path (``!^p``), which rdflib
-            translates into a path it cannot evaluate.
+
+def _walk(algebra: Any) -> _Walk:
+    """One pass over the algebra: SERVICE / LOAD targets, every IRI, and whether it holds a ``!^p`` path.
+
+    rdflib translates a negated inverse property path into a path it cannot evaluate; where rdflib
+    evaluates (updates, the in-memory backend) such a query is refused with ``NEGATED_INVERSE``.
     """
     targets: list[tuple[str, str]] = []
     iris: set[URIRef] = set()
+    negated_inverse = False
     stack, seen = [algebra], set()
     while stack:
         node = stack.pop()
@@ -199,19 +216,16 @@ def _walk(algebra: Any) -> tuple[tuple[tuple[str, str], ...], set[URIRef]]:
             elif node.name == "Load":
                 targets.append(("LOAD", str(node.get("iri"))))
             stack.extend(node.values())
-        elif isinstance(node, NegatedPath) and any(not isinstance(a, URIRef | InvPath) for a in node.args):
-            raise QueryEvaluationError(
-                "negated inverse property paths (!^p) are not supported by ipkg's SPARQL engine; "
-                "write the inverse as a FILTER NOT EXISTS instead"
-            )
         elif isinstance(node, dict):
             stack.extend(node.values())
         elif isinstance(node, list | tuple | set | frozenset):
             stack.extend(node)
         elif isinstance(node, Path):
+            if isinstance(node, NegatedPath) and any(not isinstance(a, URIRef | InvPath) for a in node.args):
+                negated_inverse = True
             stack.extend(getattr(node, "args", ()))
             stack.extend(x for x in (getattr(node, "path", None), getattr(node, "arg", None)) if x is not None)
-    return tuple(targets), iris
+    return _Walk(tuple(targets), iris, negated_inverse)
 
 
 def _position(text: str, iri: URIRef) -> int:
