@@ -71,8 +71,8 @@ from ipkg.sparql.prepare import PreparedQuery, prepare_query
 from ipkg.store.base import Store
 from ipkg.store.memory import MemoryStore
 from ipkg.store.oxigraph import OxigraphStore, query_job, result_from_reply
-from ipkg.store.terms import quad_to_ox
 from ipkg.store.workers import QueryJob, WorkerPool
+from ipkg.terms import quad_to_ox
 from tests.support import SPARQL11_SUITE
 
 SPARQL11 = SPARQL11_SUITE

@@ -30,19 +30,13 @@ from ipkg.config import Settings, load_settings
 from ipkg.errors import ConfigError
 from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES
 from ipkg.serve import create_app
+from ipkg.sparql.scan import declared_prefixes, without_dataset_clause
 from ipkg.store import remote, remote_client, remote_sparql
 from ipkg.store.memory import DatasetSnapshot
 from ipkg.store.remote import RemoteStore
 from ipkg.store.remote_client import RemoteEndpoint, RemoteStoreError, SparqlClient
 from ipkg.store.remote_http import HttpClient
-from ipkg.store.remote_sparql import (
-    SKOLEM,
-    declared_prefixes,
-    from_json,
-    remote_query_text,
-    sparql_term,
-    without_dataset_clause,
-)
+from ipkg.store.remote_sparql import SKOLEM, from_json, remote_query_text, sparql_term
 from tests.endpoint.remote_servers import SERVERS, RemoteServer, RemoteServerPool
 from tests.support import AUTH
 

@@ -29,7 +29,7 @@ from ipkg.jsonld import inline_contexts
 from ipkg.namespaces import GRAPH_LINKS, external_graph
 from ipkg.ntriples import NTriplesError, read_quads
 from ipkg.sparql.deadline import CHECK_EVERY, DeadlineMemory, check_deadline
-from ipkg.store.terms import from_ox
+from ipkg.terms import from_ox
 
 RDF_SUFFIXES: dict[str, str] = {
     ".ttl": "turtle",

@@ -198,7 +198,8 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read()
     else:
         text = args.query
-    prepared = prepare_query(text)  # a syntax error is reported before the (slower) build
+    prepared = prepare_query(text)
+    prepared.query  # noqa: B018 - translated now: a syntax error is reported before the (slower) build
     fmt = args.format or ("turtle" if prepared.returns_graph else "table")
     if prepared.returns_graph and fmt not in FORMATS:
         raise ConfigError(

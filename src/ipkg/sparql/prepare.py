@@ -1,11 +1,14 @@
 """Parse a SPARQL 1.1 query or update once, into the object that flows from the view to the store.
 
-rdflib spends most of a cheap query parsing it, so prepared queries are cached
-by their text. One walk of the algebra learns everything later steps need:
-the query form (for content negotiation before any work), the dataset clause
-(FROM / FROM NAMED, SPARQL 1.1 §13.2), the SERVICE and LOAD targets (checked
-against the allow-list by ``guard`` without another walk), and constructs
-rdflib cannot evaluate (refused here as a 400 rather than failing later).
+Prepared queries are cached by their text. Later steps need the query form (for
+content negotiation before any work), the dataset clause (FROM / FROM NAMED,
+SPARQL 1.1 §13.2), the SERVICE targets (checked against the allow-list by
+``guard``) and the IRIs named (``hints``). The tokens settle these for most
+queries (``scan``: microseconds); otherwise rdflib parses the query and one walk
+of its algebra learns them. rdflib's translation, which only the in-memory
+engine evaluates, is made on first use (``PreparedQuery.query``): the Oxigraph
+and remote stores never pay rdflib's milliseconds for a query they parse
+themselves. Updates are always parsed by rdflib (they are evaluated by it).
 Syntax errors become ``QuerySyntaxError`` with line, column and a caret.
 
 Like the Wikidata Query Service, ipkg's prefixes (``ipkg:``, ``ipkgo:``,
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from pyparsing import ParseBaseException
@@ -28,8 +31,10 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query, Update
 
-from ipkg.errors import QueryEvaluationError, QuerySyntaxError, QueryTimeout
+from ipkg.errors import IpkgError, QueryEvaluationError, QuerySyntaxError, QueryTimeout
 from ipkg.namespaces import PREFIXES, sparql_prologue
+from ipkg.sparql.deadline import remaining
+from ipkg.sparql.scan import scan_query
 from ipkg.sparql.syntax import UNKNOWN_PREFIX, bracket_problem, unknown_prefix
 
 _INIT_NS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
@@ -57,11 +62,10 @@ evaluation runs unlocked. Re-entrant, so a parse inside a parse (or ipkg's expli
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A parsed, translated query and what the algebra says about it, computed once."""
+    """A query and what it says about itself, learnt once; rdflib's translation only when asked for."""
 
     text: str
-    query: Query
-    """rdflib's translated query, without its dataset clause (the store applies the dataset)."""
+    base: str | None
     form: str
     """SELECT, ASK, CONSTRUCT or DESCRIBE."""
     default_graphs: tuple[str, ...]
@@ -72,13 +76,28 @@ class PreparedQuery:
     """(keyword, IRI) of every SERVICE in the query."""
     iris: tuple[URIRef, ...] = ()
     """The IRIs the query names, each once, in the order the text first names them (for ``hints``)."""
-    negated_inverse: bool = False
-    """It holds a negated inverse path (``!^p``), which rdflib cannot evaluate (Oxigraph can)."""
 
     @property
     def returns_graph(self) -> bool:
         """CONSTRUCT and DESCRIBE answer with RDF, SELECT and ASK with result sets."""
         return self.form in GRAPH_FORMS
+
+    @cached_property
+    def query(self) -> Query:
+        """rdflib's translated query, without its dataset clause (the store applies the dataset).
+
+        Parsed on first use: only the in-memory engine evaluates it; Oxigraph and remote
+        servers parse the text themselves.
+
+        Raises:
+            QuerySyntaxError: rdflib cannot parse the text (with line and column).
+            QueryEvaluationError: it holds a negated inverse path (``!^p``), which rdflib cannot evaluate.
+            QueryTimeout: the parser stayed busy past the thread's deadline.
+        """
+        query, walk, _ = _translate(self.text, self.base)
+        if walk.negated_inverse:
+            raise QueryEvaluationError(NEGATED_INVERSE)
+        return query
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,8 @@ _waiting = threading.local()
 
 def _parse_query(text: str) -> Any:
     wait = getattr(_waiting, "seconds", None)
+    if wait is None:
+        wait = remaining()  # a query parsed lazily by its store waits no longer than its deadline
     if not PARSER_LOCK.acquire(timeout=-1 if wait is None else max(wait, 0.001)):
         raise QueryTimeout(round(wait or 0, 3))
     try:
@@ -130,6 +151,27 @@ def _prepare_query_cached(text: str, base: str | None) -> PreparedQuery:
 
 
 def _prepare_query(text: str, base: str | None) -> PreparedQuery:
+    """From the tokens when they settle everything (``scan``), else from rdflib's translation."""
+    scan = scan_query(text, base, _INIT_NS)
+    if scan is not None:
+        return PreparedQuery(text, base, scan.form, scan.default_graphs, scan.named_graphs, (), scan.iris)
+    query, walk, clause = _translate(text, base)
+    prepared = PreparedQuery(
+        text=text,
+        base=base,
+        form=_FORMS[query.algebra.name],
+        default_graphs=tuple(str(c.default) for c in clause if c.default is not None),
+        named_graphs=tuple(str(c.named) for c in clause if c.named is not None),
+        remote_targets=walk.targets,
+        iris=tuple(sorted(walk.iris, key=lambda iri: (_position(text, iri), str(iri)))),
+    )
+    if not walk.negated_inverse:
+        prepared.__dict__["query"] = query  # translated already: the cached_property keeps it
+    return prepared
+
+
+def _translate(text: str, base: str | None) -> tuple[Query, _Walk, list[Any]]:
+    """rdflib's translation (without the dataset clause), one walk of its algebra, and the dataset clause."""
     try:
         parsed = _parse_query(text)
         query = translateQuery(parsed, base=base, initNs=_INIT_NS)
@@ -146,16 +188,22 @@ def _prepare_query(text: str, base: str | None) -> PreparedQuery:
     if clause:
         algebra = CompValue(query.algebra.name, **{k: v for k, v in query.algebra.items() if k != "datasetClause"})
         query = Query(query.prologue, algebra)
-    return PreparedQuery(
-        text=text,
-        query=query,
-        form=_FORMS[query.algebra.name],
-        default_graphs=tuple(str(c.default) for c in clause if c.default is not None),
-        named_graphs=tuple(str(c.named) for c in clause if c.named is not None),
-        remote_targets=walk.targets,
-        iris=tuple(sorted(walk.iris, key=lambda iri: (_position(text, iri), str(iri)))),
-        negated_inverse=walk.negated_inverse,
-    )
+    return query, walk, clause
+
+
+def explain_refusal(prepared: PreparedQuery, refused: IpkgError) -> IpkgError:
+    """For a query an engine refused: rdflib's syntax error if rdflib refuses the text too, else ``refused``.
+
+    Most queries reach Oxigraph or a remote server without rdflib having parsed them (``scan``);
+    rdflib parses only the ones refused, for its message: line, column, caret, closest prefix.
+    """
+    try:
+        prepared.query  # noqa: B018 - parsed for its error
+    except QuerySyntaxError as explained:
+        return explained
+    except IpkgError:
+        pass
+    return refused
 
 
 def prepare_update(text: str, base: str | None = None) -> PreparedUpdate:

@@ -34,7 +34,7 @@ from ipkg.protocol.dataset import DatasetSpec
 from ipkg.sparql.deadline import DeadlineMemory
 from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits, evaluation_limits
-from ipkg.sparql.prepare import NEGATED_INVERSE, PreparedQuery, PreparedUpdate, prepare_query, prepare_update
+from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
 from ipkg.sparql.results import format_result
 from ipkg.store.base import Quad, SnapshotCopies, UpdateOutcome, materialize
 from ipkg.store.changes import Change, Effect, GraphWrite, UpdateChange, apply_change, from_json, to_json
@@ -110,8 +110,6 @@ class MemoryStore:
         """
         prepared = query if isinstance(query, PreparedQuery) else prepare_query(query, base)
         check_remote(prepared.remote_targets, self._allowlist)
-        if prepared.negated_inverse:
-            raise QueryEvaluationError(NEGATED_INVERSE)
         if not dataset.explicit and (prepared.default_graphs or prepared.named_graphs):
             dataset = DatasetSpec(prepared.default_graphs, prepared.named_graphs, infer=dataset.infer)
         kg, generation = self._snapshot  # one read: the data and its generation always match

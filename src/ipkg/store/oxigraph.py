@@ -34,17 +34,18 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from ipkg.build import KnowledgeGraph
+from ipkg.errors import QuerySyntaxError
 from ipkg.files import write_atomic
 from ipkg.namespaces import GRAPH_INFERRED, PREFIXES
 from ipkg.protocol.dataset import DatasetSpec
 from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits
-from ipkg.sparql.prepare import PreparedQuery, prepare_query
+from ipkg.sparql.prepare import PreparedQuery, explain_refusal, prepare_query
 from ipkg.store.base import Quad, SnapshotCopies
 from ipkg.store.memory import MemoryStore
 from ipkg.store.mirror import Mirror, MirroredWrites
-from ipkg.store.terms import quad_to_ox, quads_from_ox, to_ox
 from ipkg.store.workers import QueryJob, QueryReply, WorkerPool
+from ipkg.terms import quad_to_ox, quads_from_ox, to_ox
 
 log = logging.getLogger("ipkg.store")
 
@@ -189,7 +190,7 @@ class OxigraphStore(MirroredWrites):
     ) -> bytes:
         """A SELECT or ASK result written by Oxigraph in ``results_format`` (json, xml, csv, tsv)."""
         prepared = query if isinstance(query, PreparedQuery) else prepare_query(query, base)
-        return self._pool.run(self._job(prepared, dataset, base, results_format, max_rows), timeout).body
+        return self._run(prepared, self._job(prepared, dataset, base, results_format, max_rows), timeout).body
 
     def query(
         self,
@@ -202,9 +203,14 @@ class OxigraphStore(MirroredWrites):
     ) -> Result:
         """Evaluate a query on Oxigraph and return it as an rdflib result (for the CLI, the views, tests)."""
         prepared = query if isinstance(query, PreparedQuery) else prepare_query(query, base)
-        return result_from_reply(
-            self._pool.run(self._job(prepared, dataset, base, "json", max_rows), timeout), prepared
-        )
+        reply = self._run(prepared, self._job(prepared, dataset, base, "json", max_rows), timeout)
+        return result_from_reply(reply, prepared)
+
+    def _run(self, prepared: PreparedQuery, job: QueryJob, timeout: float | None) -> QueryReply:
+        try:
+            return self._pool.run(job, timeout)
+        except QuerySyntaxError as refused:
+            raise explain_refusal(prepared, refused) from None
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:
         """A copy of one graph; ``None`` is the default graph (the union of all)."""

@@ -46,13 +46,13 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from ipkg.build import KnowledgeGraph
-from ipkg.errors import ResultTooLarge
+from ipkg.errors import QueryEvaluationError, QuerySyntaxError, ResultTooLarge
 from ipkg.files import write_atomic
 from ipkg.namespaces import GRAPH_INFERRED
 from ipkg.protocol.dataset import DatasetSpec
 from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits
-from ipkg.sparql.prepare import PreparedQuery, prepare_query
+from ipkg.sparql.prepare import PreparedQuery, explain_refusal, prepare_query
 from ipkg.sparql.results import format_result
 from ipkg.store.base import Quad, SnapshotCopies
 from ipkg.store.memory import MemoryStore
@@ -263,7 +263,10 @@ class RemoteStore(MirroredWrites):
     ) -> Reply:
         check_remote(prepared.remote_targets, self._allowlist)
         default, named = self._dataset(prepared, dataset)
-        return self._client.query(prepared, remote_query_text(prepared.text, base), default, named, accept, timeout)
+        try:
+            return self._client.query(prepared, remote_query_text(prepared.text, base), default, named, accept, timeout)
+        except (QuerySyntaxError, QueryEvaluationError) as refused:  # the server's 400
+            raise explain_refusal(prepared, refused) from None
 
     def query(
         self,

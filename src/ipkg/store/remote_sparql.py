@@ -2,21 +2,19 @@
 
 No I/O here. The query text: ipkg's predeclared prefixes put in front (on the
 first line, so line numbers stay true) and FROM / FROM NAMED taken out (the
-dataset goes as protocol parameters), found by a small tokenizer that knows
-strings, comments and IRIs. Terms: ipkg's blank nodes as skolem IRIs (RDF 1.1
-§3.5) on the way out and back again on the way in, ``xsd:string`` literals
-plain, Virtuoso's ``"1"^^xsd:boolean`` as ``true``. Data: N-Triples lines per
-graph in chunks, as DELETE DATA / INSERT DATA or Graph Store bodies. Results:
-SPARQL JSON (old-style ``typed-literal`` and Virtuoso's one-row ASK too) into
-rdflib results, and a row count of a passed-through body.
+dataset goes as protocol parameters), found by the tokenizer of ``sparql.scan``.
+Terms: ipkg's blank nodes as skolem IRIs (RDF 1.1 §3.5) on the way out and
+back again on the way in, ``xsd:string`` literals plain, Virtuoso's
+``"1"^^xsd:boolean`` as ``true``. Data: N-Triples lines per graph in chunks,
+as DELETE DATA / INSERT DATA or Graph Store bodies. Results: SPARQL JSON
+(old-style ``typed-literal`` and Virtuoso's one-row ASK too) into rdflib
+results, and a row count of a passed-through body.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote, unquote
 
@@ -26,6 +24,7 @@ from rdflib.term import Identifier, Node, Variable
 
 from ipkg.namespaces import BASE, PREFIXES
 from ipkg.ntriples import term as nt_term
+from ipkg.sparql.scan import declared_prefixes, without_dataset_clause
 from ipkg.store.base import Quad
 from ipkg.store.remote_http import Reply
 
@@ -57,74 +56,6 @@ _XSD_STRING = _XSD + "string"
 _XSD_BOOLEAN = _XSD + "boolean"
 
 # --------------------------------------------------------------------------- query text
-
-_TOKEN = re.compile(
-    r"(?P<space>\s+)"
-    r"|(?P<comment>#[^\r\n]*)"
-    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\r\n]|\\.)*"'
-    r"|'(?:[^'\\\r\n]|\\.)*')"
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r"|(?P<word>[?$@]?[^\W\d](?:[\w.\-]*[\w\-])?(?::(?:[^\s{}()\[\],;\"'<>#]*[^\s{}()\[\],;\"'<>#.])?)?"
-    r"|:(?:[^\s{}()\[\],;\"'<>#]*[^\s{}()\[\],;\"'<>#.])?)"
-    r"|(?P<other>.)",
-    re.DOTALL,
-)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-
-def _tokens(text: str) -> list[_Token]:
-    """The significant tokens of a query (no spaces, no comments); enough to find its prologue and dataset."""
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind not in ("space", "comment"):
-            tokens.append(_Token(kind, match.group(), match.start(), match.end()))
-    return tokens
-
-
-def declared_prefixes(text: str) -> set[str]:
-    """The prefixes a query declares itself (``PREFIX ex: <…>`` gives ``ex``)."""
-    tokens = _tokens(text)
-    return {
-        following.text[:-1]
-        for token, following in zip(tokens, tokens[1:], strict=False)
-        if token.kind == "word" and token.text.upper() == "PREFIX" and following.text.endswith(":")
-    }
-
-
-def without_dataset_clause(text: str) -> str:
-    """The query without its FROM / FROM NAMED clauses (blanked out: line and column numbers stay)."""
-    tokens = _tokens(text)
-    spans: list[tuple[int, int]] = []
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        if token.kind == "word" and token.text.upper() == "FROM":
-            after = index + 1
-            if after < len(tokens) and tokens[after].kind == "word" and tokens[after].text.upper() == "NAMED":
-                after += 1
-            if after < len(tokens) and (tokens[after].kind == "iri" or ":" in tokens[after].text):
-                spans.append((token.start, tokens[after].end))
-                index = after + 1
-                continue
-        index += 1
-    if not spans:
-        return text
-    parts, position = [], 0
-    for start, end in spans:
-        parts += [text[position:start], re.sub(r"[^\r\n]", " ", text[start:end])]
-        position = end
-    parts.append(text[position:])
-    return "".join(parts)
 
 
 def remote_query_text(text: str, base: str | None) -> str:
