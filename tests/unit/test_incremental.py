@@ -2,19 +2,29 @@
 
 The reference is the in-memory backend, which copies, validates everything and
 reasons over everything for each change. Random sequences of changes (seeded)
-go to both; after each one the outcome and the data must agree.
+go to both; after each one the outcome and the data must agree. Removals, which
+the writer takes back by delete and rederive, have sequences of their own, on the
+shipped data and on a generated graph, checked against reasoning from scratch.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import itertools
 import random
 
 import pytest
+from rdflib import BNode, Dataset, Graph
+from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from ipkg.build import KnowledgeGraph, build
+from ipkg.build.reason import infer
 from ipkg.config import Settings
 from ipkg.errors import InconsistentData, IpkgError, ValidationFailed
-from ipkg.namespaces import GRAPH_INFERRED
+from ipkg.generate import generate
+from ipkg.namespaces import GRAPH_FACTS, GRAPH_INFERRED, GRAPH_LINKS, GRAPH_ONTOLOGY, IPKG, IPKGO, WD
 from ipkg.store.changes import UpdateChange
 from ipkg.store.incremental import IncrementalWriter
 from ipkg.store.memory import MemoryStore
@@ -142,3 +152,129 @@ def test_a_small_insert_reports_its_own_effect(kg: KnowledgeGraph) -> None:
     assert len(effect.added) == 3 and not effect.removed
     assert not removed and added  # typed up the hierarchy: Agent, Place …
     assert writer.commit(UpdateChange(PREFIXES + new_state(7))) is None  # nothing new: nothing committed
+
+
+# -- removals: delete and rederive, against reasoning from scratch after every step ------------
+
+
+@pytest.fixture(scope="module")
+def unshaped(kg: KnowledgeGraph) -> KnowledgeGraph:
+    """The shipped graph without shapes: every removal commits and reaches the reasoner (shapes are tested above)."""
+    return dataclasses.replace(kg, shapes=Graph())
+
+
+@pytest.fixture(scope="module")
+def generated(kg: KnowledgeGraph) -> KnowledgeGraph:
+    """A generated graph with the shipped ontology, owl:sameAs links to made-up items, and no shapes."""
+    text = io.StringIO()
+    generate(text, 2500, seed=5, fmt="ntriples")
+    dataset = Dataset()
+    for triple in kg.ontology:
+        dataset.graph(GRAPH_ONTOLOGY).add(triple)
+    facts, links = dataset.graph(GRAPH_FACTS), dataset.graph(GRAPH_LINKS)
+    for triple in Graph().parse(data=text.getvalue(), format="nt"):
+        facts.add(triple)
+    for n, state in enumerate(sorted(facts.subjects(RDF.type, IPKGO.State), key=str)):
+        links.add((state, OWL.sameAs, WD[f"Q{900_000 + n}"]))
+    return dataclasses.replace(kg, dataset=dataset, shapes=Graph())
+
+
+def removal_kinds(ontology: Graph) -> dict[str, frozenset[Node]]:
+    """Predicates of stated triples that support derivations, by the rules they feed."""
+    inverse = {*ontology.subjects(OWL.inverseOf), *ontology.objects(None, OWL.inverseOf)}
+    return {
+        "type": frozenset({RDF.type}),
+        "sub-property": frozenset(ontology.subjects(RDFS.subPropertyOf)),
+        "inverse": frozenset(inverse),
+        "partOf": frozenset({IPKGO.partOf}),
+        "membership": frozenset({IPKGO.member, IPKGO.organization, IPKGO.hasMembership}),
+        "sameAs": frozenset({OWL.sameAs}),
+    }
+
+
+def asserted(writer: IncrementalWriter) -> list[tuple[Node, Node, Node, Node]]:
+    """The writer's asserted quads a DELETE DATA can name (no ontology, no blank node), in a stable order."""
+    quads = (q for q in writer.quads() if q[3] not in (GRAPH_INFERRED, GRAPH_ONTOLOGY))
+    return sorted((q for q in quads if not any(isinstance(t, BNode) for t in q[:3])), key=str)
+
+
+def data_block(quads: list[tuple[Node, Node, Node, Node]]) -> str:
+    return " ".join(f"GRAPH {g.n3()} {{ {s.n3()} {p.n3()} {o.n3()} }}" for s, p, o, g in quads)
+
+
+def assert_inferred_from_scratch(writer: IncrementalWriter, ontology: Graph) -> None:
+    data = Graph()
+    for s, p, o, g in writer.quads():
+        if g != GRAPH_INFERRED:
+            data.add((s, p, o))
+    expected = set(infer(ontology, [data]))
+    actual = state_of_writer(writer)[1]
+    missing, extra = expected - actual, actual - expected
+    assert not missing and not extra, f"missing {sorted(missing, key=str)[:5]}, extra {sorted(extra, key=str)[:5]}"
+
+
+REMOVE, REINSERT, CONTRADICT = "remove", "re-insert", "contradiction"
+SCHEDULE = (REMOVE, REMOVE, REINSERT, REMOVE, CONTRADICT, REMOVE, REMOVE, REINSERT, REMOVE, REMOVE, REMOVE)
+"""Each step of a removal sequence: a removal (of each kind in turn, random triples), a re-insertion of a
+removed quad, or a removal with an insertion that contradicts the ontology (rejected: the closure is restored)."""
+
+
+@pytest.mark.parametrize("graph", ["unshaped", "generated"])
+def test_random_removals_equal_reasoning_from_scratch(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, graph: str
+) -> None:
+    """Removals of every kind, re-insertions and contradictions; only a sameAs removal may recompute the closure."""
+    kg: KnowledgeGraph = request.getfixturevalue(graph)
+    writer = IncrementalWriter(kg)
+    recomputed: list[str] = []
+    close = IncrementalWriter._close
+
+    def counted(self: IncrementalWriter) -> object:
+        recomputed.append(kind)
+        return close(self)
+
+    monkeypatch.setattr(IncrementalWriter, "_close", counted)
+    kinds = removal_kinds(kg.ontology)
+    rng = random.Random(graph)
+    turns = itertools.cycle(kinds)
+    removed: list[tuple[Node, Node, Node, Node]] = []
+    committed = 0
+    for number, action in enumerate(SCHEDULE):
+        quads = asserted(writer)
+        candidates = {kind: [q for q in quads if q[1] in predicates] for kind, predicates in kinds.items()}
+        kind = next(k for k in turns if candidates[k]) if action == REMOVE else action
+        if kind == REINSERT:
+            text = f"INSERT DATA {{ {data_block([removed.pop(rng.randrange(len(removed)))])} }}"
+        elif kind == CONTRADICT:
+            state = rng.choice([s for s, p, o, _ in quads if p == RDF.type and o == IPKGO.State])
+            quad = rng.choice([q for q in quads if q[0] != state and q[1] != OWL.sameAs])
+            text = f"DELETE DATA {{ {data_block([quad])} }} ; INSERT DATA {{ {state.n3()} a {IPKGO.Person.n3()} }}"
+        else:
+            picked = rng.sample(candidates[kind], min(len(candidates[kind]), rng.choice((1, 1, 3))))
+            removed.extend(picked)
+            text = f"DELETE DATA {{ {data_block(picked)} }}"
+        before = set(writer.quads())
+        result = outcome(lambda text=text: writer.commit(UpdateChange(text)))
+        if kind == CONTRADICT:
+            assert result == "rejected: inconsistent", f"step {number}"
+            assert set(writer.quads()) == before, f"step {number}: the rejected change left traces"
+            link = f"INSERT DATA {{ GRAPH {GRAPH_LINKS.n3()} {{ {state.n3()} {OWL.sameAs.n3()} {WD.Q1.n3()} }} }}"
+            assert outcome(lambda link=link: writer.commit(UpdateChange(link))) == "committed"  # refilters it all
+        else:
+            assert result == "committed", f"step {number} {kind}: {result}"
+            committed += 1
+        assert_inferred_from_scratch(writer, kg.ontology)
+    assert committed >= 5
+    assert set(recomputed) <= {"sameAs"}, "DRed takes back every removal but those that may split a sameAs class"
+
+
+def test_a_small_removal_reports_its_own_effect(unshaped: KnowledgeGraph) -> None:
+    writer = IncrementalWriter(unshaped)
+    assert writer.commit(UpdateChange(PREFIXES + new_state(8)))
+    committed = writer.commit(UpdateChange(PREFIXES + "DELETE DATA { ipkg:state-8 a ipkgo:State . }"))
+    assert committed is not None
+    effect, removed, added = committed
+    assert len(effect.removed) == 1 and not effect.added
+    assert removed and not added
+    assert {s for s, _, _ in removed} == {IPKG["state-8"]}  # its types up the hierarchy, its P31 (hasValue)
+    assert_inferred_from_scratch(writer, unshaped.ontology)

@@ -1,30 +1,29 @@
 """A fast OWL 2 RL reasoner for ipkg's ontology: the T-box compiled into rules, the A-box run to a fixpoint.
 
-owlrl applies every OWL 2 RL rule to the whole graph again and again until
-nothing changes; on 10^5 triples that takes minutes. Here the ontology (the
-T-box, small and fixed) is closed once by owlrl itself, then compiled into
-lookup tables, and the data (the A-box) is run through the rules with a
-worklist: each new triple is joined once against indexes of what is known
-(semi-naive evaluation), so the cost grows with the consequences, not with the
-number of passes. The rules are those of the OWL 2 RL profile (W3C OWL 2
-Profiles §4.3, tables 4–9) that ipkg's ontology uses:
+owlrl applies every OWL 2 RL rule to the whole graph again and again until nothing changes; on
+10^5 triples that takes minutes. Here the ontology (the T-box, small and fixed) is closed once by
+owlrl itself, then compiled into lookup tables, and the data (the A-box) is run through the rules
+with a worklist: each new triple is joined once against indexes of what is known (semi-naive
+evaluation), so the cost grows with the consequences, not with the number of passes. Taking
+triples back is ``build.dred``'s (delete and rederive), on the same matching code
+(``Closure.derive``). The rules are those of the OWL 2 RL profile (W3C OWL 2 Profiles §4.3,
+tables 4–9) that ipkg's ontology uses:
 
 - cax-sco, cax-eqc1/2 (types up the class hierarchy), cls-hv1/2 (hasValue restrictions);
 - prp-dom, prp-rng, prp-spo1, prp-eqp1/2, prp-inv1/2, prp-symp, prp-trp, prp-spo2 (chains);
 - prp-fp, prp-ifp, eq-sym, eq-trans, eq-rep-s/o (functional properties and owl:sameAs);
 - cax-dw, cax-adc, prp-pdw (inconsistencies).
 
-An ontology using anything else (someValuesFrom, intersectionOf, keys …) is
-not compiled: ``compile_rules`` raises ``Unsupported`` and the caller falls
-back to owlrl. What is returned are the triples the rules add; the caller
-filters them exactly as it filters owlrl's output, and a differential test
-holds the two equal.
+An ontology using anything else (someValuesFrom, intersectionOf, keys …) is not compiled:
+``compile_rules`` raises ``Unsupported`` and the caller falls back to owlrl. What is returned are
+the triples the rules add; the caller filters them exactly as it filters owlrl's output, and a
+differential test holds the two equal.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal
@@ -195,45 +194,67 @@ class Closure:
         """owl:sameAs classes (literals included), each member mapped to the shared set."""
         self.errors: list[str] = []
         self.log: list[Triple] = []
-        """Every triple in the order it became known (``log[n:]`` is what a later run added)."""
+        """Triples in the order they became known (``log[n:]`` is what a later run added); a reader may clear it."""
         self._queue: deque[Triple] = deque()
 
     def run(self, triples: Iterable[Triple]) -> None:
         """Add ``triples`` and everything they imply."""
         for triple in triples:
             self._add(triple)
-        self._drain()
+        try:
+            while self._queue:
+                self._fire(*self._queue.popleft())
+        except BaseException:
+            self._queue.clear()  # an interrupted run leaves nothing to fire at the next one
+            raise
 
     def _add(self, triple: Triple) -> None:
-        if triple in self.triples:
-            return
-        self.triples.add(triple)
-        self.log.append(triple)
+        if triple not in self.triples:
+            self.restore(triple)
+            self.log.append(triple)
+            self._queue.append(triple)
+
+    def restore(self, triple: Triple) -> None:
+        """Put ``triple`` in the indexes, unlogged and without firing a rule (the undo of ``discard``)."""
         s, p, o = triple
+        self.triples.add(triple)
         self.spo[p][s].add(o)
         self.pos[p][o].add(s)
-        self._queue.append(triple)
 
-    def _drain(self) -> None:
-        while self._queue:
-            self._fire(*self._queue.popleft())
+    def discard(self, triple: Triple) -> None:
+        """Take ``triple`` out of the indexes; nothing it implied goes with it (``build.dred`` sees to that)."""
+        s, p, o = triple
+        self.triples.discard(triple)
+        self.spo[p][s].discard(o)
+        self.pos[p][o].discard(s)
 
-    def _fire(self, s: Node, p: Node, o: Node) -> None:  # noqa: C901 - one branch per rule family, in table order
-        rules, add = self.rules, self._add
+    def _fire(self, s: Node, p: Node, o: Node) -> None:
+        if p == OWL.sameAs:
+            self._merge(s, o)
+            return
+        self.derive((s, p, o), self._add, self._merge)
+        self._check(s, p, o)
+
+    def derive(  # noqa: C901 - one branch per rule family, in table order
+        self, triple: Triple, add: Callable[[Triple], None], merge: Callable[[Node, Node], None]
+    ) -> None:
+        """Fire every rule with ``triple`` as one premise, the others matched in the indexes as they are now.
+
+        ``add`` gets each conclusion, ``merge`` each pair prp-fp/prp-ifp make the same: the
+        forward run adds and merges, ``build.dred`` collects (what a retracted triple
+        supported, what still has a derivation) with this one matching code. An
+        ``owl:sameAs`` triple derives nothing here: ``_merge`` keeps its class (eq-sym,
+        eq-trans), to whose members every other triple is copied (eq-rep-s/o, below).
+        """
+        s, p, o = triple
+        rules = self.rules
         literal_object = isinstance(o, Literal)
         if p == RDF.type:
             for d in rules.superclasses.get(o, ()):  # cax-sco
                 add((s, RDF.type, d))
             for prop, value in rules.class_values.get(o, ()):  # cls-hv1
                 add((s, prop, value))
-            disjoint = rules.disjoint_classes.get(o)
-            if disjoint:  # cax-dw, cax-adc
-                for other in self.spo[RDF.type].get(s, ()):
-                    if other in disjoint:
-                        rule = rules.disjoint_rule.get((o, other), "cax-dw")
-                        self.errors.append(f"{rule}: {s.n3()} is both {o.n3()} and {other.n3()}, which are Disjoint")
         elif p == OWL.sameAs:
-            self._merge(s, o)
             return
         for q in rules.superproperties.get(p, ()):  # prp-spo1, prp-eqp1/2
             add((s, q, o))
@@ -258,17 +279,27 @@ class Closure:
         if p in rules.functional:  # prp-fp
             for other in list(self.spo[p].get(s, ())):
                 if other != o:
-                    self._merge(o, other)
+                    merge(o, other)
         if p in rules.inverse_functional:  # prp-ifp
             for other in list(self.pos[p].get(o, ())):
                 if other != s:
-                    self._merge(s, other)
+                    merge(s, other)
         for restriction in rules.value_classes.get((p, o), ()):  # cls-hv2
             add((s, RDF.type, restriction))
+        self._replace_equals(s, p, o, add)
+
+    def _check(self, s: Node, p: Node, o: Node) -> None:
+        """cax-dw, cax-adc, prp-pdw: inconsistencies the new triple completes, into ``errors``."""
+        rules = self.rules
+        disjoint = rules.disjoint_classes.get(o) if p == RDF.type else None
+        if disjoint:  # cax-dw, cax-adc
+            for other in self.spo[RDF.type].get(s, ()):
+                if other in disjoint:
+                    rule = rules.disjoint_rule.get((o, other), "cax-dw")
+                    self.errors.append(f"{rule}: {s.n3()} is both {o.n3()} and {other.n3()}, which are Disjoint")
         for q in rules.disjoint_properties.get(p, ()):  # prp-pdw
             if o in self.spo[q].get(s, ()):
                 self.errors.append(f"prp-pdw: {s.n3()} {p.n3()} and {q.n3()} {o.n3()}, which are disjoint")
-        self._replace_equals(s, p, o)
 
     def _walk(self, node: Node, steps: tuple[Node, ...], *, backwards: bool) -> set[Node]:
         """The nodes reached from ``node`` along ``steps`` (taken from the end when going backwards)."""
@@ -280,7 +311,7 @@ class Closure:
                 break
         return frontier
 
-    def _replace_equals(self, s: Node, p: Node, o: Node) -> None:
+    def _replace_equals(self, s: Node, p: Node, o: Node, add: Callable[[Triple], None]) -> None:
         """eq-rep-s / eq-rep-o: the triple holds for every name of its subject and object."""
         subjects = self.same.get(s)
         objects = self.same.get(o)
@@ -290,7 +321,7 @@ class Closure:
             if isinstance(s2, Literal):
                 continue  # no RDF 1.1 triple has a literal subject (and none is kept)
             for o2 in objects or (o,):
-                self._add((s2, p, o2))
+                add((s2, p, o2))
 
     def _merge(self, a: Node, b: Node) -> None:
         """eq-sym, eq-trans: one class for ``a`` and ``b``; then eq-rep for what is known of its members."""
@@ -307,15 +338,11 @@ class Closure:
                 if x != y:
                     self._add((x, OWL.sameAs, y))
         for member in merged:
-            if isinstance(member, Literal):
-                continue
-            for p, by_subject in list(self.spo.items()):
-                for o in list(by_subject.get(member, ())):
-                    self._replace_equals(member, p, o)
-        for member in merged:
-            for p, by_object in list(self.pos.items()):
-                for s in list(by_object.get(member, ())):
-                    self._replace_equals(s, p, member)
+            for p in list(self.spo):
+                for o in list(self.spo[p].get(member, ())):
+                    self._replace_equals(member, p, o, self._add)
+                for s in list(self.pos[p].get(member, ())):
+                    self._replace_equals(s, p, member, self._add)
 
     # -- reads, in the shape of rdflib's Graph methods the output filters use --------------
 

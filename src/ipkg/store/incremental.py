@@ -8,17 +8,20 @@ changed in place and every actual addition and removal is recorded, so that:
 - **validation** runs on the nodes the change touched and their neighbours
   (pySHACL's ``focus_nodes``), on a union graph kept in step; a change touching
   a blank node is validated in full, since pySHACL focuses on IRIs only;
-- **reasoning** is incremental for additions (semi-naive: the compiled rules
-  of ``build.rules`` fire on the new triples only); a change that removes a
-  triple recomputes the closure (deleting derived facts needs more than the
-  rules' forward direction);
+- **reasoning** is incremental: the compiled rules of ``build.rules`` fire on
+  the new triples only (semi-naive), and a removal takes back what only the
+  removed triples supported by delete and rederive (``build.dred``). A change
+  to the schema, or one that could split an ``owl:sameAs`` class, recomputes
+  the closure;
 - the **inferred graph** changes by the new consequences that pass the output
   filters; a change to ``owl:sameAs`` or to memberships, which those filters
   read, filters the whole closure again.
 
 A change that fails (shapes, inconsistency, time limit) is undone from the
-record, and the state is exactly what it was. ``tests/unit/test_incremental.py``
-holds it equal to a full rebuild after random sequences of changes.
+record, the closure's own changes included (``Edit.revert``), and the state is
+exactly what it was. ``tests/unit/test_incremental.py`` holds it equal to a full
+rebuild after random sequences of changes, and to reasoning from scratch after
+random sequences of removals.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from rdflib.namespace import OWL, RDF, SH
 from rdflib.term import Node
 
 from ipkg.build import KnowledgeGraph
+from ipkg.build.dred import Edit
 from ipkg.build.reason import MembershipIndex, SameAsIndex, is_useful
 from ipkg.build.rules import Closure, close, compile_rules, is_tbox
 from ipkg.build.validate import validate
@@ -101,13 +105,17 @@ class IncrementalWriter:
             for triple in graph:
                 target.add(triple)
                 self._count(triple, +1)
-        self._closure = self._close()
+        self._closure, self._schema = self._close()
         self.inferred = self._filtered(self._closure)
 
     # -- the closure ---------------------------------------------------------------
 
-    def _close(self) -> Closure:
-        """The closure of everything stated, from scratch (owlrl closes the schema; see build.rules)."""
+    def _close(self) -> tuple[Closure, frozenset[Triple]]:
+        """The closure of everything stated, from scratch, and the closed schema it started from.
+
+        owlrl closes the schema (see build.rules); the closed schema counts as stated when a
+        removal is taken back (``_is_stated``).
+        """
         tbox = Graph()
         for triple in self._stated:
             if is_tbox(triple):
@@ -117,7 +125,11 @@ class IncrementalWriter:
         closure = close(compile_rules(tbox), set(self._stated).union(tbox))
         if errors or closure.errors:
             raise InconsistentData(errors + closure.errors)
-        return closure
+        return closure, frozenset(tbox)
+
+    def _is_stated(self, triple: Triple) -> bool:
+        """Whether the closure holds ``triple`` as an input (asserted, or the closed schema), whatever derives it."""
+        return triple in self._stated or triple in self._schema
 
     def _filtered(self, triples: Iterable[Triple]) -> set[Triple]:
         """The triples of ``triples`` the inferred graph keeps (``reason.infer``'s filters)."""
@@ -182,7 +194,6 @@ class IncrementalWriter:
         except BaseException:
             self._undo(record)
             self._recount(effect)
-            self._closure = self._close()
             raise
         return effect, removed, added
 
@@ -222,26 +233,37 @@ class IncrementalWriter:
             raise ValidationFailed(report)
 
     def _reason(self, effect: Effect) -> tuple[set[Triple], set[Triple]]:
-        """(inferred triples removed, inferred triples added) by the change.
+        """(inferred triples removed, inferred triples added) by the change; on any error the closure is as before.
+
+        Removals are taken back by delete and rederive, then additions run forward, in one
+        ``Edit`` that can be reverted exactly. A schema change, or a removal that could split
+        an ``owl:sameAs`` class (``Edit.retract`` declines), recomputes the closure instead.
 
         Raises:
             InconsistentData: the change contradicts the ontology.
         """
         old = self.inferred
-        changed = {(s, p, o) for s, p, o, _ in (*effect.added, *effect.removed)}
-        if effect.removed or any(is_tbox(t) for t in changed):
-            self._closure = self._close()
-            new = self._filtered(self._closure)
-        else:
-            start = len(self._closure.log)
-            self._closure.run(changed)
-            if self._closure.errors:
-                raise InconsistentData(list(self._closure.errors))
-            derived = self._closure.log[start:]
-            if any(_feeds_filters(t) for t in (*changed, *derived)):
+        removed = {(s, p, o) for s, p, o, _ in effect.removed}
+        added = {(s, p, o) for s, p, o, _ in effect.added}
+        changed = removed | added
+        previous, schema, edit = self._closure, self._schema, Edit(self._closure)
+        try:
+            if any(is_tbox(t) for t in changed) or not edit.retract(removed, self._is_stated):
+                self._closure, self._schema = self._close()
                 new = self._filtered(self._closure)
             else:
-                new = (old - changed) | self._filtered(derived)
+                self._closure.run(added)
+                if self._closure.errors:
+                    raise InconsistentData(list(self._closure.errors))
+                if any(_feeds_filters(t) for t in (*changed, *edit.dropped, *edit.added)):
+                    new = self._filtered(self._closure)
+                else:
+                    gone = edit.dropped - self._closure.triples
+                    new = (old - changed - gone) | self._filtered(edit.added)
+        except BaseException:
+            edit.revert()
+            self._closure, self._schema = previous, schema
+            raise
         self.inferred = new
         return old - new, new - old
 
