@@ -2,11 +2,32 @@
 
 Data is validated together with the ontology (so ``sh:class`` and
 ``sh:targetClass`` see the class hierarchy) but before reasoning: shapes judge
-what was asserted, not what the reasoner concluded.
+what was asserted, not what the reasoner concluded. The ontology is mixed in
+whole, as the incremental writer's union graph has it (pySHACL's own ``ont_graph``
+would copy only its RDFS and OWL axioms, and miss e.g. which properties are
+``ipkgo:CountProperty``).
+
+Two engines give the same results (``tests/unit/test_validation_engine.py``
+holds them equal on the shipped data, the shape fixtures and mutated generated data):
+
+- ``engine="compiled"`` (the default): the shapes compiled once per shapes graph
+  (``shacl_compile``) and run over the data (``shacl_check``), about ten times
+  faster than pySHACL on 10^5 triples and a hundred times on an update's few focus nodes;
+- ``engine="pyshacl"``: pySHACL, the reference; also used whenever the shapes
+  use a feature the compiler does not cover (``Unsupported``, logged once).
+
+With ``focus``, only the node shapes that target those IRIs are checked, at those
+IRIs (pySHACL's ``focus_nodes``), and the compiled engine's results there are
+pySHACL's full results at those IRIs. pySHACL's own ``focus_nodes`` is not: it
+takes every value that is not itself a focus node to conform to a nested shape
+(``sh:or``, ``sh:qualifiedValueShape``), so it misses an ill-typed date and
+rejects a resource's second label in French.
 """
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -15,8 +36,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from ipkg.build.shacl_check import Violation, check, report_graph, union
+from ipkg.build.shacl_compile import Shape, Unsupported, compile_shapes
 from ipkg.errors import IpkgError
 from ipkg.namespaces import bind_prefixes
+
+log = logging.getLogger("ipkg.build")
+
+ENGINES = ("compiled", "pyshacl")
 
 
 @dataclass(frozen=True)
@@ -80,29 +107,77 @@ class Report:
 
 
 def validate(
-    data: Graph, shapes: Graph, ontology: Graph | None = None, *, focus: Sequence[Node] | None = None
+    data: Graph,
+    shapes: Graph,
+    ontology: Graph | None = None,
+    *,
+    focus: Sequence[Node] | None = None,
+    engine: str = "compiled",
 ) -> Report:
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``.
 
     Inference is off: the ontology only supplies the class hierarchy. With ``focus``,
-    only those IRIs are validated, on ``data`` as it is (no copy: pass the ontology
-    already mixed in) — what an incremental transaction checks.
+    only those IRIs are validated, on ``data`` as it is (pass the ontology already
+    mixed in) — what an incremental transaction checks. ``engine``: see the module docstring.
     """
-    conforms, report_graph, text = pyshacl.validate(
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; use one of {', '.join(ENGINES)}")
+    compiled = _compiled(shapes) if engine == "compiled" else None
+    if compiled is None:
+        return _pyshacl(data if ontology is None else data + ontology, shapes, focus)
+    graph = data if ontology is None else union(data, ontology)
+    found = check(compiled, graph, focus or None)
+    report = report_graph(found, graph, shapes)
+    bind_prefixes(report)
+    return Report(conforms=not found, results=tuple(_result(v) for v in found), graph=report)
+
+
+_COMPILED: dict[int, tuple[weakref.ref[Graph], int, list[Shape] | None]] = {}
+"""id of a shapes graph → (the graph, its size then, its compiled shapes or None when Unsupported)."""
+
+
+def _compiled(shapes: Graph) -> list[Shape] | None:
+    """The compiled shapes, once per shapes graph (recompiled if it changed size); None: use pySHACL."""
+    key = id(shapes)
+    entry = _COMPILED.get(key)
+    if entry is not None and entry[0]() is shapes and entry[1] == len(shapes):
+        return entry[2]
+    try:
+        compiled: list[Shape] | None = compile_shapes(shapes)
+    except Unsupported as reason:
+        log.info("validating with pySHACL: the shapes use what the compiler does not cover (%s)", reason)
+        compiled = None
+    _COMPILED[key] = (weakref.ref(shapes, lambda _: _COMPILED.pop(key, None)), len(shapes), compiled)
+    return compiled
+
+
+def _result(v: Violation) -> Result:
+    return Result(
+        focus=v.focus,
+        path=v.path,
+        value=v.value,
+        shape=v.shape,
+        component=v.component,
+        severity=v.severity,
+        message="; ".join(sorted(str(m) for m in v.messages)),
+    )
+
+
+def _pyshacl(data: Graph, shapes: Graph, focus: Sequence[Node] | None) -> Report:
+    conforms, report, text = pyshacl.validate(
         data,
         shacl_graph=shapes,
-        ont_graph=ontology,
         inference="none",
         abort_on_first=False,
         allow_warnings=False,
         advanced=True,
-        inplace=ontology is None,
+        inplace=True,
         focus_nodes=[str(node) for node in focus] if focus else None,
     )
-    if not isinstance(report_graph, Graph):  # pyshacl's ValidationFailure: the shapes themselves are broken
+    if not isinstance(report, Graph):  # pyshacl's ValidationFailure: the shapes themselves are broken
         raise IpkgError(f"the SHACL shapes cannot be used: {text}")
-    bind_prefixes(report_graph)
-    return Report(conforms=bool(conforms), results=tuple(_results(report_graph)), graph=report_graph)
+    bind_prefixes(report)
+    return Report(conforms=bool(conforms), results=tuple(_results(report)), graph=report)
 
 
 def _results(report: Graph) -> Iterable[Result]:

@@ -6,8 +6,8 @@ changed in place and every actual addition and removal is recorded, so that:
 
 - the **effect** (quads removed and added) is known without comparing copies;
 - **validation** runs on the nodes the change touched and their neighbours
-  (pySHACL's ``focus_nodes``), on a union graph kept in step; a change touching
-  a blank node is validated in full, since pySHACL focuses on IRIs only;
+  (``validate(focus=…)``, the compiled shapes), on a union graph kept in step;
+  a change touching a blank node is validated in full (focus nodes are IRIs);
 - **reasoning** is incremental: the compiled rules of ``build.rules`` fire on
   the new triples only (semi-naive), and a removal takes back what only the
   removed triples supported by delete and rederive (``build.dred``). A change
