@@ -64,3 +64,22 @@ def test_inconsistent_data_stops_the_build(project: Path, tmp_path: Path) -> Non
     )
     with pytest.raises(InconsistentData, match="belarus"):
         build(Settings(root=project, state_dir=tmp_path / "state"), progress=lambda _: None)
+
+
+def test_union_reads_several_graphs_as_one_and_each_triple_once() -> None:
+    from rdflib import Graph, URIRef
+
+    from ipkg.build.union import union
+
+    a, b, c = (URIRef(f"http://example.org/{n}") for n in "abc")
+    first, second, third = Graph(), Graph(), Graph()
+    first.add((a, b, c))
+    second.add((a, b, c))
+    second.add((b, b, c))
+    third.add((c, b, a))
+    view = union(first, second, third)
+    assert sorted(view) == sorted([(a, b, c), (b, b, c), (c, b, a)])
+    assert len(view) == 3
+    assert set(view.subjects(b, c)) == {a, b}
+    assert union(first) is first
+    assert len(union()) == 0

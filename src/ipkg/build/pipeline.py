@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -19,6 +19,7 @@ from rdflib import Dataset, Graph, URIRef
 from ipkg.build.cache import cache_path, read_cache, write_cache
 from ipkg.build.load import Sources, load_sources, parse_files, source_files
 from ipkg.build.reason import infer
+from ipkg.build.union import union
 from ipkg.build.validate import Report, validate
 from ipkg.config import Settings
 from ipkg.errors import ValidationFailed
@@ -126,7 +127,7 @@ def load_and_validate(settings: Settings) -> tuple[Sources, Report]:
     """Parse and validate without reasoning (``ipkg validate``); never raises ValidationFailed."""
     engine.install()
     sources = load_sources(settings)
-    data = _union(sources.asserted_graphs().values())
+    data = union(*sources.asserted_graphs().values())
     return sources, validate(data, sources.shapes, sources.ontology)
 
 
@@ -150,13 +151,13 @@ def rebuild(
     """
     say = progress or log.info
     timings = {} if timings is None else timings
-    data = _union(asserted.values())
+    data = union(*(graph for graph in asserted.values() if len(graph)))
     with _step("validate", say, timings):
         report = validate(data, shapes, ontology)
     if not report.conforms:
         raise ValidationFailed(report)
     with _step("reason", say, timings):
-        inferred = infer(ontology, [data])
+        inferred = infer(ontology, asserted.values())
     say(f"  {len(inferred)} inferred triples")
     dataset = Dataset(store=DeadlineMemory(), default_union=True)
     bind_prefixes(dataset)
@@ -165,14 +166,6 @@ def rebuild(
         for triple in graph:
             target.add(triple)
     return KnowledgeGraph(dataset=dataset, shapes=shapes, report=report, timings=timings)
-
-
-def _union(graphs: Iterable[Graph]) -> Graph:
-    union = Graph()
-    for graph in graphs:
-        for triple in graph:
-            union.add(triple)
-    return union
 
 
 @contextmanager

@@ -1,12 +1,11 @@
 """A fast OWL 2 RL reasoner for ipkg's ontology: the T-box compiled into rules, the A-box run to a fixpoint.
 
-owlrl applies every OWL 2 RL rule to the whole graph again and again until nothing changes; on
-10^5 triples that takes minutes. Here the ontology (the T-box, small and fixed) is closed once by
-owlrl itself, then compiled into lookup tables, and the data (the A-box) is run through the rules
-with a worklist: each new triple is joined once against indexes of what is known (semi-naive
-evaluation), so the cost grows with the consequences, not with the number of passes. Taking
-triples back is ``build.dred``'s (delete and rederive), on the same matching code
-(``Closure.derive``). The rules are those of the OWL 2 RL profile (W3C OWL 2 Profiles §4.3,
+owlrl applies every OWL 2 RL rule to the whole graph again and again until nothing changes (minutes
+on 10^5 triples). Here the ontology (the T-box, small and fixed) is closed once by owlrl, compiled
+into lookup tables, and the data (the A-box) run through the rules with a worklist: each new triple
+is joined once against indexes of what is known (semi-naive evaluation), so the cost grows with the
+consequences, not the passes. ``build.dred`` takes triples back (delete and rederive) on the same
+matching code (``Closure.derive``). The rules are those of OWL 2 RL (W3C OWL 2 Profiles §4.3,
 tables 4–9) that ipkg's ontology uses:
 
 - cax-sco, cax-eqc1/2 (types up the class hierarchy), cls-hv1/2 (hasValue restrictions);
@@ -31,6 +30,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+_TYPE, _SAME_AS = RDF.type, OWL.sameAs  # the inner loop's: ``RDF.type`` costs a namespace __getattr__
 Triple = tuple[Node, Node, Node]
 
 UNSUPPORTED = (
@@ -229,7 +229,7 @@ class Closure:
         self.pos[p][o].discard(s)
 
     def _fire(self, s: Node, p: Node, o: Node) -> None:
-        if p == OWL.sameAs:
+        if p == _SAME_AS:
             self._merge(s, o)
             return
         self.derive((s, p, o), self._add, self._merge)
@@ -249,20 +249,20 @@ class Closure:
         s, p, o = triple
         rules = self.rules
         literal_object = isinstance(o, Literal)
-        if p == RDF.type:
+        if p == _TYPE:
             for d in rules.superclasses.get(o, ()):  # cax-sco
-                add((s, RDF.type, d))
+                add((s, _TYPE, d))
             for prop, value in rules.class_values.get(o, ()):  # cls-hv1
                 add((s, prop, value))
-        elif p == OWL.sameAs:
+        elif p == _SAME_AS:
             return
         for q in rules.superproperties.get(p, ()):  # prp-spo1, prp-eqp1/2
             add((s, q, o))
         for c in rules.domains.get(p, ()):  # prp-dom
-            add((s, RDF.type, c))
+            add((s, _TYPE, c))
         if not literal_object:
             for c in rules.ranges.get(p, ()):  # prp-rng
-                add((o, RDF.type, c))
+                add((o, _TYPE, c))
             for q in rules.inverses.get(p, ()):  # prp-inv1/2
                 add((o, q, s))
             if p in rules.symmetric:  # prp-symp
@@ -285,15 +285,15 @@ class Closure:
                 if other != s:
                     merge(s, other)
         for restriction in rules.value_classes.get((p, o), ()):  # cls-hv2
-            add((s, RDF.type, restriction))
+            add((s, _TYPE, restriction))
         self._replace_equals(s, p, o, add)
 
     def _check(self, s: Node, p: Node, o: Node) -> None:
         """cax-dw, cax-adc, prp-pdw: inconsistencies the new triple completes, into ``errors``."""
         rules = self.rules
-        disjoint = rules.disjoint_classes.get(o) if p == RDF.type else None
+        disjoint = rules.disjoint_classes.get(o) if p == _TYPE else None
         if disjoint:  # cax-dw, cax-adc
-            for other in self.spo[RDF.type].get(s, ()):
+            for other in self.spo[_TYPE].get(s, ()):
                 if other in disjoint:
                     rule = rules.disjoint_rule.get((o, other), "cax-dw")
                     self.errors.append(f"{rule}: {s.n3()} is both {o.n3()} and {other.n3()}, which are Disjoint")

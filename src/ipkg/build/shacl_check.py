@@ -24,14 +24,13 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.plugins.sparql import evaluate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import QueryContext
-from rdflib.store import Store
 from rdflib.term import Node, Variable
 
 if TYPE_CHECKING:
@@ -374,26 +373,3 @@ def _copy(source: Graph, node: Node, target: Graph, depth: int = 0) -> None:
         for p, o in source.predicate_objects(node):
             target.add((node, p, o))
             _copy(source, o, target, depth + 1)
-
-
-class _Union(Store):
-    """Two graphs read as one, without copying either (a triple in both is seen once)."""
-
-    def __init__(self, first: Graph, second: Graph) -> None:
-        super().__init__()
-        self.first, self.second = first, second
-
-    def triples(self, pattern: Any, context: Any = None) -> Iterator[Any]:
-        for triple in self.first.triples(pattern):
-            yield triple, iter(())
-        for triple in self.second.triples(pattern):
-            if triple not in self.first:
-                yield triple, iter(())
-
-    def __len__(self, context: Any = None) -> int:
-        return len(self.first) + sum(1 for triple in self.second if triple not in self.first)
-
-
-def union(first: Graph, second: Graph) -> Graph:
-    """A read-only graph holding the triples of both (copying 10^5 triples would take longer than validating)."""
-    return Graph(store=_Union(first, second))

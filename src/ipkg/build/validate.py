@@ -36,8 +36,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from ipkg.build.shacl_check import Violation, check, report_graph, union
+from ipkg.build.shacl_check import Violation, check, report_graph
 from ipkg.build.shacl_compile import Shape, Unsupported, compile_shapes
+from ipkg.build.union import union
 from ipkg.errors import IpkgError
 from ipkg.namespaces import bind_prefixes
 
