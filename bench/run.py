@@ -47,6 +47,9 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default).strip()
 
 
+NAN = float("nan")
+
+
 @dataclass
 class Knobs:
     """What the harness measures and how long it may take (``BENCH_*`` environment variables)."""
@@ -63,7 +66,7 @@ class Knobs:
     build_timeout: float = 900.0
     starts: int = 3
     updates: int = 5
-    updates_large: int = 1
+    updates_large: int = 5
     update_timeout: float = 900.0
     peers: list[str] = field(default_factory=lambda: ["bare", "oxigraph", "rdflib"])
     seed: int = 0
@@ -308,12 +311,13 @@ class Bench:
 
     # -- updates ---------------------------------------------------------------
 
-    def updates(self, name: str, ipkg: Server, bare: Server, count: int) -> Row:
+    def updates(self, name: str, ipkg: Server, bare: Server, count: int) -> list[Row]:
+        """The first write after a start (ipkg builds its writer's state then), and the p50 of ``count`` more."""
         source = SHIPPED_SOURCE if "shipped" in name else GENERATED_SOURCE
         stamp = int(time.time())
         times: dict[str, list[float]] = {"ipkg": [], "bare": []}
         failures: list[str] = []
-        for i in range(count):
+        for i in range(count + 1):
             text = (
                 "PREFIX ipkgo: <https://w3id.org/ipkg/ontology#>\n"
                 "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
@@ -336,17 +340,29 @@ class Bench:
                     failures.append(f"{system}: HTTP {status} {body[:120]!r}")
         if failures:
             say(f"update {name}: {failures}")
-        ipkg_p50 = median(times["ipkg"])
-        cell = fmt_ms(ipkg_p50) if times["ipkg"] else f"> {self.k.update_timeout:.0f} s (stopped)"
         large = name not in ("shipped",)
-        return Row(
-            f"update: one INSERT DATA with a bearer token, p50 of {count}",
-            self.label(name),
-            cell,
-            fmt_ms(median(times["bare"])),
-            vs_pyoxigraph=ratio(ipkg_p50, median(times["bare"])),
-            target=verdict(ipkg_p50 < 0.1, "< 100 ms p50") if large else "—",
-        )
+        stopped = f"> {self.k.update_timeout:.0f} s (stopped)"
+        first = times["ipkg"][:1]
+        rest, bare_rest = times["ipkg"][1:], times["bare"][1:]
+        ipkg_p50 = median(rest)
+        return [
+            Row(
+                "update: the first INSERT DATA after a start (ipkg builds its writer's state)",
+                self.label(name),
+                fmt_ms(first[0]) if first else stopped,
+                fmt_ms(times["bare"][0]) if times["bare"] else "—",
+                vs_pyoxigraph=ratio(first[0] if first else NAN, times["bare"][0] if times["bare"] else NAN),
+                target="—",
+            ),
+            Row(
+                f"update: one INSERT DATA with a bearer token, p50 of the {count} after the first",
+                self.label(name),
+                fmt_ms(ipkg_p50) if rest else stopped,
+                fmt_ms(median(bare_rest)),
+                vs_pyoxigraph=ratio(ipkg_p50, median(bare_rest)),
+                target=verdict(ipkg_p50 < 0.1, "< 100 ms p50") if large else "—",
+            ),
+        ]
 
     # -- the whole run ---------------------------------------------------------
 
@@ -376,7 +392,7 @@ class Bench:
                     http_rows += http_cells(self.k, servers, self.label(name), say)
                 if name in datasets and "ipkg" in servers and "bare" in servers:
                     count = self.k.updates_large if large else self.k.updates
-                    update_rows.append(self.updates(name, servers["ipkg"], servers["bare"], count))
+                    update_rows += self.updates(name, servers["ipkg"], servers["bare"], count)
             finally:
                 for server in servers.values():
                     self.stop(server)
