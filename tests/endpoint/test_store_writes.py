@@ -86,3 +86,25 @@ def test_body_with_a_malformed_iri_is_400_and_changes_nothing(client) -> None:  
     assert response.status_code == 400
     assert "invalid IRI" in response.get_data(as_text=True)
     assert client.get("/health").get_json()["graphs"] == before
+
+
+def test_graph_sizes_follow_every_kind_of_change(app) -> None:  # type: ignore[no-untyped-def]
+    """The sizes a store keeps per generation (VoID, ``infer=false`` datasets) equal a count of its quads."""
+    from collections import Counter
+
+    from rdflib import Graph
+
+    store = app.extensions["ipkg"].store
+    store.graph_sizes()  # counted once, then carried along by each change
+    extra = Graph()
+    extra.add((URIRef("urn:x:s"), URIRef("urn:x:p"), Literal("o")))
+    changes = [
+        lambda: store.update(f'INSERT DATA {{ GRAPH <{FACTS}> {{ ipkg:belarus rdfs:comment "a"@en }} }}'),
+        lambda: store.write_graph(URIRef("urn:x:g"), extra, merge=False),
+        lambda: store.update("DELETE WHERE { ipkg:belarus rdfs:comment ?c }"),
+        lambda: store.write_graph(URIRef("urn:x:g"), None, merge=False),
+    ]
+    for change in changes:
+        change()
+        counted = Counter(graph for *_, graph in store.snapshot().quads())
+        assert store.graph_sizes() == dict(sorted(counted.items()))
