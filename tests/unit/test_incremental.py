@@ -278,3 +278,52 @@ def test_a_small_removal_reports_its_own_effect(unshaped: KnowledgeGraph) -> Non
     assert removed and not added
     assert {s for s, _, _ in removed} == {IPKG["state-8"]}  # its types up the hierarchy, its P31 (hasValue)
     assert_inferred_from_scratch(writer, unshaped.ontology)
+
+
+# -- what the output filters read: sameAs classes and memberships, judged again where a change concerns them ----
+
+FILTER_STEPS = (
+    new_state(1) + " ; " + membership(1),  # a current membership: memberOf, wdt:P463, hasMember inferred
+    ended(1),  # ended: those go
+    "INSERT DATA { ipkg:state-1 wdt:P463 ipkg:wipo . }",  # stated as memberOf's equivalent: current again
+    "DELETE DATA { ipkg:state-1 wdt:P463 ipkg:wipo . }",
+    linked(1),  # the copies under wd:Q900001 keep one name per vocabulary
+    "INSERT DATA { ipkg:a-state-1 owl:sameAs wd:Q900001 . }",  # a local name sorting first: state-1's triples move
+    'DELETE DATA { ipkg:membership-1 ipkgo:endDate "2010"^^xsd:gYear . }',  # reopened, the pair under its new name
+    f"""INSERT DATA {{ ipkg:membership-2 a ipkgo:Membership ; ipkgo:member wd:Q900001 ;
+        ipkgo:organization ipkg:wipo ; ipkgo:endDate "1999"^^xsd:gYear ; prov:wasDerivedFrom {SOURCE} . }}""",
+    dropped(1),  # the open membership goes, the ended one stays: the pair has ended
+    "DELETE DATA { ipkg:a-state-1 owl:sameAs wd:Q900001 . }",  # the class splits: recomputed
+)
+
+
+def test_changes_to_what_the_filters_read_equal_reasoning_from_scratch(
+    unshaped: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memberships ending and reopening, direct statements, sameAs classes growing (renaming) and splitting."""
+    writer = IncrementalWriter(unshaped)
+    recomputed: list[int] = []
+    close = IncrementalWriter._close
+
+    def counted(self: IncrementalWriter) -> object:
+        recomputed.append(number)
+        return close(self)
+
+    def members() -> set[Node]:
+        return {s for s in (IPKG["state-1"], IPKG["a-state-1"]) if (s, IPKGO.memberOf, IPKG.wipo) in writer.inferred}
+
+    monkeypatch.setattr(IncrementalWriter, "_close", counted)
+    seen = []
+    for number, step in enumerate(FILTER_STEPS):
+        before = set(writer.inferred)
+        committed = writer.commit(
+            UpdateChange(PREFIXES + "PREFIX wdt: <http://www.wikidata.org/prop/direct/>\n" + step)
+        )
+        assert committed is not None, f"step {number}"
+        _, removed, added = committed
+        assert writer.inferred == (before - removed) | added and not removed & added, f"step {number}"
+        assert_inferred_from_scratch(writer, unshaped.ontology)
+        seen.append(members())
+    assert recomputed == [len(FILTER_STEPS) - 1], "only the split recomputes the closure"
+    state, renamed = {IPKG["state-1"]}, {IPKG["a-state-1"]}
+    assert seen == [state, set(), state, set(), set(), set(), renamed, renamed, set(), set()]

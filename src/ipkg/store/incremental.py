@@ -13,9 +13,12 @@ changed in place and every actual addition and removal is recorded, so that:
   removed triples supported by delete and rederive (``build.dred``). A change
   to the schema, or one that could split an ``owl:sameAs`` class, recomputes
   the closure;
-- the **inferred graph** changes by the new consequences that pass the output
-  filters; a change to ``owl:sameAs`` or to memberships, which those filters
-  read, filters the whole closure again.
+- the **inferred graph** is changed in place by what the change concerns: the
+  changed triples and those the closure gained or lost are judged by the output
+  filters again; a change to what the filters read (``owl:sameAs``,
+  memberships) makes their indexes again and adds the triples whose verdict
+  that may turn (``reason.OutputFilter.refreshed``). Only a recomputed closure
+  is filtered whole.
 
 A change that fails (shapes, inconsistency, time limit) is undone from the
 record, the closure's own changes included (``Edit.revert``), and the state is
@@ -27,22 +30,22 @@ random sequences of removals.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import owlrl
 from owlrl.Namespaces import ERRNS
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, SH
+from rdflib.namespace import SH
 from rdflib.term import Node
 
 from ipkg.build import KnowledgeGraph
 from ipkg.build.dred import Edit
-from ipkg.build.reason import MembershipIndex, SameAsIndex, is_useful
+from ipkg.build.reason import OutputFilter
 from ipkg.build.rules import Closure, close, compile_rules, is_tbox
 from ipkg.build.validate import validate
 from ipkg.errors import Forbidden, InconsistentData, ValidationFailed
-from ipkg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, IPKGO
+from ipkg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY
 from ipkg.sparql.deadline import DeadlineMemory
 from ipkg.store.base import Quad
 from ipkg.store.changes import Change, Effect, apply_change
@@ -50,11 +53,6 @@ from ipkg.store.changes import Change, Effect, apply_change
 log = logging.getLogger("ipkg.store")
 
 Triple = tuple[Node, Node, Node]
-
-FILTER_INPUTS = frozenset(
-    {OWL.sameAs, IPKGO.member, IPKGO.organization, IPKGO.endDate, IPKGO.memberOf, IPKGO.hasMember}
-)
-"""Predicates the output filters read (sameAs classes, memberships): a change to them refilters everything."""
 
 
 class RecordingMemory(DeadlineMemory):
@@ -106,7 +104,8 @@ class IncrementalWriter:
                 target.add(triple)
                 self._count(triple, +1)
         self._closure, self._schema = self._close()
-        self.inferred = self._filtered(self._closure)
+        self._filter = self._new_filter()
+        self.inferred = {t for t in self._closure if self._filter.keeps(t)}
 
     # -- the closure ---------------------------------------------------------------
 
@@ -131,17 +130,10 @@ class IncrementalWriter:
         """Whether the closure holds ``triple`` as an input (asserted, or the closed schema), whatever derives it."""
         return triple in self._stated or triple in self._schema
 
-    def _filtered(self, triples: Iterable[Triple]) -> set[Triple]:
-        """The triples of ``triples`` the inferred graph keeps (``reason.infer``'s filters)."""
+    def _new_filter(self) -> OutputFilter:
+        """The output filters over the whole closure (``reason.infer``'s), judging against the live stated set."""
         schema = {t for triple in self.dataset.graph(GRAPH_ONTOLOGY) for t in triple if isinstance(t, BNode)}
-        stated = set(self._stated)
-        same = SameAsIndex(self._closure)
-        memberships = MembershipIndex(self._closure, stated, same)
-        return {
-            t
-            for t in triples
-            if t not in self._stated and is_useful(t, schema) and same.is_canonical(t) and memberships.is_current(t)
-        }
+        return OutputFilter(self._closure, self._stated, schema)
 
     # -- the union graph the shapes see --------------------------------------------
 
@@ -233,16 +225,16 @@ class IncrementalWriter:
             raise ValidationFailed(report)
 
     def _reason(self, effect: Effect) -> tuple[set[Triple], set[Triple]]:
-        """(inferred triples removed, inferred triples added) by the change; on any error the closure is as before.
+        """(inferred triples removed, inferred triples added) by the change; on any error nothing has changed.
 
         Removals are taken back by delete and rederive, then additions run forward, in one
         ``Edit`` that can be reverted exactly. A schema change, or a removal that could split
         an ``owl:sameAs`` class (``Edit.retract`` declines), recomputes the closure instead.
+        ``self.inferred`` is changed in place once nothing can fail any more.
 
         Raises:
             InconsistentData: the change contradicts the ontology.
         """
-        old = self.inferred
         removed = {(s, p, o) for s, p, o, _ in effect.removed}
         added = {(s, p, o) for s, p, o, _ in effect.added}
         changed = removed | added
@@ -250,22 +242,35 @@ class IncrementalWriter:
         try:
             if any(is_tbox(t) for t in changed) or not edit.retract(removed, self._is_stated):
                 self._closure, self._schema = self._close()
-                new = self._filtered(self._closure)
+                filters, judged = self._new_filter(), None
             else:
                 self._closure.run(added)
                 if self._closure.errors:
                     raise InconsistentData(list(self._closure.errors))
-                if any(_feeds_filters(t) for t in (*changed, *edit.dropped, *edit.added)):
-                    new = self._filtered(self._closure)
+                touched = changed.union(edit.dropped, edit.added)
+                if _touches_schema_bnodes(effect):
+                    filters, judged = self._new_filter(), None
                 else:
-                    gone = edit.dropped - self._closure.triples
-                    new = (old - changed - gone) | self._filtered(edit.added)
+                    filters, again = self._filter.refreshed(self._closure, touched)
+                    judged = touched | again
+            gone, new = self._judged(filters, judged)
         except BaseException:
             edit.revert()
             self._closure, self._schema = previous, schema
             raise
-        self.inferred = new
-        return old - new, new - old
+        self._filter = filters
+        self.inferred -= gone
+        self.inferred |= new
+        return gone, new
+
+    def _judged(self, filters: OutputFilter, triples: set[Triple] | None) -> tuple[set[Triple], set[Triple]]:
+        """(leaving, entering) the inferred graph among ``triples`` (None: the whole closure), by ``filters``."""
+        closure, inferred = self._closure.triples, self.inferred
+        if triples is None:
+            kept = {t for t in closure if filters.keeps(t)}
+            return inferred - kept, kept - inferred
+        kept = {t for t in triples if t in closure and filters.keeps(t)}
+        return {t for t in triples if t in inferred} - kept, kept - inferred
 
     def quads(self) -> Iterator[Quad]:
         """Every quad the store should hold: asserted graphs, ontology and the inferred graph."""
@@ -277,10 +282,12 @@ class IncrementalWriter:
             yield s, p, o, GRAPH_INFERRED
 
 
-def _feeds_filters(triple: Triple) -> bool:
-    """Whether the output filters read this triple (sameAs classes, memberships and their ends)."""
-    _, p, o = triple
-    return p in FILTER_INPUTS or (p == RDF.type and o == IPKGO.Membership)
+def _touches_schema_bnodes(effect: Effect) -> bool:
+    """Whether the change adds or removes an ontology triple with a blank node: the filters drop triples about those."""
+    return any(
+        g == GRAPH_ONTOLOGY and any(isinstance(t, BNode) for t in (s, p, o))
+        for s, p, o, g in (*effect.added, *effect.removed)
+    )
 
 
 def _net(record: list[tuple[bool, Quad]]) -> Effect:
