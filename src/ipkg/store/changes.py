@@ -15,7 +15,7 @@ graph is a named graph, and the facts graph is also the default graph of updates
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -44,6 +44,8 @@ class UpdateChange:
     base: str | None = None
     using_graphs: tuple[str, ...] = ()
     using_named_graphs: tuple[str, ...] = ()
+    parsed: Update | None = field(default=None, compare=False, repr=False)
+    """The update already parsed from ``update`` (by the view), so that it is not parsed twice."""
 
     def prepare(self) -> Update:
         """Parse the update and apply the protocol's USING graphs to its DELETE/INSERT operations.
@@ -52,9 +54,9 @@ class UpdateChange:
             QuerySyntaxError: the text does not parse.
             ProtocolConflict: protocol USING graphs and USING/WITH in the text.
         """
-        prepared = prepare_update(self.update, self.base).update
         if not (self.using_graphs or self.using_named_graphs):
-            return prepared
+            return self.parsed or prepare_update(self.update, self.base).update
+        prepared = prepare_update(self.update, self.base).update  # a fresh one: USING is written into it
         clauses = [CompValue("UsingClause", default=URIRef(g)) for g in self.using_graphs]
         clauses += [CompValue("UsingClause", named=URIRef(g)) for g in self.using_named_graphs]
         for operation in prepared.algebra:

@@ -203,7 +203,9 @@ class MemoryStore:
         """
         prepared = update if isinstance(update, PreparedUpdate) else prepare_update(update, base)
         check_remote(prepared.remote_targets, self._allowlist)
-        return self._commit(UpdateChange(prepared.text, base, using_graphs, using_named_graphs), timeout)
+        return self._commit(
+            UpdateChange(prepared.text, base, using_graphs, using_named_graphs, prepared.update), timeout
+        )
 
     def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome:
         """Graph Store Protocol writes: replace, merge into or (``graph=None``) empty one graph."""

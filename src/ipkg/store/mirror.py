@@ -76,7 +76,9 @@ class Mirror:
         """Apply an update; the outcome (generation unset), or None when nothing changed."""
         prepared = update if isinstance(update, PreparedUpdate) else prepare_update(update, base)
         check_remote(prepared.remote_targets, self._allowlist)
-        return self._write(UpdateChange(prepared.text, base, using_graphs, using_named_graphs), timeout)
+        return self._write(
+            UpdateChange(prepared.text, base, using_graphs, using_named_graphs, prepared.update), timeout
+        )
 
     def write_graph(self, iri: URIRef | None, graph: Graph | None, *, merge: bool) -> UpdateOutcome | None:
         """A Graph Store write; the outcome, or None when nothing changed."""
