@@ -6,7 +6,9 @@ thrown away whole, so nothing half-loaded is ever used.
 Turtle, TriG, N-Triples and N-Quads are read by Oxigraph's parsers (in Rust,
 about twenty times faster than rdflib's Turtle parser, and strict about IRIs);
 a document Oxigraph refuses is parsed again by rdflib, whose error names the
-line and column ipkg reports, so a bad file reads the same either way.
+line and column ipkg reports, so a bad file reads the same either way. Terms
+come out exactly as rdflib reads them: a text that may hold one Oxigraph would
+normalise (an ``xsd:string`` literal, a language tag in capitals) is left to rdflib.
 """
 
 from __future__ import annotations
@@ -221,9 +223,16 @@ def parse_text(
     return target
 
 
+_NORMALISED_BY_OXIGRAPH = re.compile(r"XMLSchema#string|xsd:string|@[A-Za-z0-9-]*[A-Z]")
+"""What Oxigraph would not keep as written: ``"a"^^xsd:string`` becomes ``"a"`` and ``@en-GB`` becomes
+``@en-gb`` (RDF 1.1 makes them equal; rdflib keeps both apart). ``ipkg fmt`` and the exports keep
+a file's terms, so a text that may hold either is read by rdflib."""
+
+
 def _read_with_oxigraph(text: str, format: str, base: str | None) -> list[tuple[Node, Node, Node, Node | None]] | None:
     """The document's statements (graph None: the default graph), or None when Oxigraph refuses it.
 
+    None too for a text that may hold terms Oxigraph normalises (``_NORMALISED_BY_OXIGRAPH``).
     Each blank node label stands for a fresh blank node of this document (Oxigraph keeps
     labels as written; two documents' ``_:b1`` are different nodes). Terms are converted
     once per document. The thread's deadline is checked as statements are read.
@@ -232,7 +241,7 @@ def _read_with_oxigraph(text: str, format: str, base: str | None) -> list[tuple[
         QueryTimeout: the caller's deadline passed while parsing.
     """
     syntax = OXIGRAPH_FORMATS.get(format)
-    if syntax is None:
+    if syntax is None or _NORMALISED_BY_OXIGRAPH.search(text):
         return None
     terms: dict[object, Node] = {}
 
