@@ -99,9 +99,8 @@ def run(settings: Settings) -> None:
     app = create_app(settings)
     _allow_open_files(settings.connection_limit + 256)
     server = make_server(app, settings)
-    log.info(
-        "serving on http://%s:%d/ (SPARQL endpoint /sparql, UI /)", settings.host, getattr(server, "effective_port", 0)
-    )
+    port = getattr(server, "effective_port", settings.port)  # waitress gives it as text
+    log.info("serving on http://%s:%s/ (SPARQL endpoint /sparql, UI /)", settings.host, port)
     started = time.monotonic()
     try:
         server.run()
