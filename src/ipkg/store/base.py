@@ -63,8 +63,16 @@ class Snapshot(Protocol):
         """A dataset holding these named graphs (for serialisers); unknown graphs are left out."""
 
 
-class SnapshotCopies(ABC):
-    """A snapshot's ``to_dataset``, from its ``quads`` and ``graph_sizes``: one way to copy graphs for all backends."""
+class BaseSnapshot(ABC):
+    """What every backend's snapshot shares: its generation, and copies of graphs made from its quads."""
+
+    def __init__(self, generation: int) -> None:
+        self._generation = generation
+
+    @property
+    def generation(self) -> int:
+        """The store generation this snapshot shows."""
+        return self._generation
 
     @abstractmethod
     def quads(
@@ -90,6 +98,15 @@ class SnapshotCopies(ABC):
                 for s, p, o, _ in self.quads(graph=iri):
                     target.add((s, p, o))
         return dataset
+
+    def graph_copy(self, iri: URIRef | None) -> Graph | None:
+        """A copy of one graph, or None when it does not exist; ``None`` is the default graph (the union of all)."""
+        if iri is not None and iri not in self.graph_sizes():
+            return None
+        graph = Graph(identifier=iri)
+        for s, p, o, _ in self.quads(graph=iri):
+            graph.add((s, p, o))
+        return graph
 
 
 class Store(Protocol):

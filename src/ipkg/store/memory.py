@@ -36,7 +36,7 @@ from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits, evaluation_limits
 from ipkg.sparql.prepare import PreparedQuery, PreparedUpdate, prepare_query, prepare_update
 from ipkg.sparql.results import format_result
-from ipkg.store.base import Quad, SnapshotCopies, UpdateOutcome, materialize
+from ipkg.store.base import BaseSnapshot, Quad, UpdateOutcome, materialize
 from ipkg.store.changes import Change, Effect, GraphWrite, UpdateChange, apply_change, from_json, to_json
 from ipkg.store.journal import Journal
 
@@ -323,17 +323,12 @@ def _dataset_view(dataset: Dataset, spec: DatasetSpec) -> Dataset:
     return view
 
 
-class DatasetSnapshot(SnapshotCopies):
+class DatasetSnapshot(BaseSnapshot):
     """A committed rdflib dataset, read through the ``Snapshot`` interface."""
 
     def __init__(self, dataset: Dataset, generation: int) -> None:
+        super().__init__(generation)
         self._dataset = dataset
-        self._generation = generation
-
-    @property
-    def generation(self) -> int:
-        """The store generation this snapshot shows."""
-        return self._generation
 
     def quads(
         self,

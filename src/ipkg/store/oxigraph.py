@@ -41,7 +41,7 @@ from ipkg.protocol.dataset import DatasetSpec
 from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits
 from ipkg.sparql.prepare import PreparedQuery, explain_refusal, prepare_query
-from ipkg.store.base import Quad, SnapshotCopies
+from ipkg.store.base import BaseSnapshot, Quad
 from ipkg.store.memory import MemoryStore
 from ipkg.store.mirror import Mirror, MirroredWrites
 from ipkg.store.workers import QueryJob, QueryReply, WorkerPool
@@ -214,13 +214,7 @@ class OxigraphStore(MirroredWrites):
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:
         """A copy of one graph; ``None`` is the default graph (the union of all)."""
-        if iri is not None and iri not in self.graph_sizes():
-            return None
-        graph = Graph(identifier=iri)
-        pattern = None if iri is None else ox.NamedNode(str(iri))
-        for s, p, o, _ in quads_from_ox(self._ox.quads_for_pattern(None, None, None, pattern)):
-            graph.add((s, p, o))
-        return graph
+        return self.snapshot().graph_copy(iri)
 
     # -- writes ----------------------------------------------------------------
 
@@ -301,18 +295,13 @@ def result_from_reply(reply: QueryReply, prepared: PreparedQuery) -> Result:
     return Result.parse(io.BytesIO(reply.body), format="json")
 
 
-class OxigraphSnapshot(SnapshotCopies):
+class OxigraphSnapshot(BaseSnapshot):
     """One generation of an Oxigraph store, read through the ``Snapshot`` interface."""
 
     def __init__(self, store: ox.Store, generation: int, sizes: Callable[[], dict[URIRef, int]]) -> None:
+        super().__init__(generation)
         self._store = store
-        self._generation = generation
         self._sizes = sizes
-
-    @property
-    def generation(self) -> int:
-        """The store generation this snapshot shows."""
-        return self._generation
 
     def quads(
         self,

@@ -54,7 +54,7 @@ from ipkg.sparql.guard import check_remote
 from ipkg.sparql.limits import QueryLimits
 from ipkg.sparql.prepare import PreparedQuery, explain_refusal, prepare_query
 from ipkg.sparql.results import format_result
-from ipkg.store.base import Quad, SnapshotCopies
+from ipkg.store.base import BaseSnapshot, Quad
 from ipkg.store.memory import MemoryStore
 from ipkg.store.mirror import Mirror, MirroredWrites
 from ipkg.store.remote_client import RemoteEndpoint, RemoteStoreError, SparqlClient
@@ -236,12 +236,7 @@ class RemoteStore(MirroredWrites):
 
     def read_graph(self, iri: URIRef | None) -> Graph | None:
         """A copy of one graph; ``None`` is the default graph (the union of all)."""
-        if iri is not None and iri not in self.graph_sizes():
-            return None
-        graph = Graph(identifier=iri)
-        for s, p, o, _ in self.quads(graph=iri):
-            graph.add((s, p, o))
-        return graph
+        return self.snapshot().graph_copy(iri)
 
     # -- queries ---------------------------------------------------------------
 
@@ -324,17 +319,12 @@ class RemoteStore(MirroredWrites):
         return format_result(result, results_format)
 
 
-class RemoteSnapshot(SnapshotCopies):
+class RemoteSnapshot(BaseSnapshot):
     """The remote store read through the ``Snapshot`` interface (live: see the module docstring)."""
 
     def __init__(self, store: RemoteStore, generation: int) -> None:
+        super().__init__(generation)
         self._store = store
-        self._generation = generation
-
-    @property
-    def generation(self) -> int:
-        """The store generation when this snapshot was taken."""
-        return self._generation
 
     def quads(
         self,
