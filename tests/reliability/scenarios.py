@@ -30,6 +30,7 @@ from tests.reliability.harness import (
     percentile,
     query_path,
     read_only,
+    update,
 )
 from tests.support import ConnectionTrap
 
@@ -239,13 +240,8 @@ def run_crashes(server: Server, tally: Tally, *, kills: int, seconds: float, big
                 marker = f"c{cycle}-{number}"
                 extra = ' ; <urn:x:pad> "' + "p" * 200_000 + '"' if number % big_every == big_every - 1 else ""
                 sent.append(marker)
-                reply = call(
-                    server.url,
-                    "POST",
-                    "/sparql",
-                    body=f'INSERT DATA {{ <urn:x:{marker}> <urn:x:seq> "{marker}"{extra} }}',
-                    headers={**AUTH, "Content-Type": "application/sparql-update"},
-                    timeout=60,
+                reply = update(
+                    server.url, f'INSERT DATA {{ <urn:x:{marker}> <urn:x:seq> "{marker}"{extra} }}', timeout=60
                 )
                 if reply.status == 200:
                     acknowledged.append(marker)
@@ -290,13 +286,7 @@ def _check_prefix(server: Server, tally: Tally, sent: list[str], acknowledged: l
 
 def run_concurrent_writers(server: Server, tally: Tally, *, writers: int, each: int, seconds: float) -> None:
     """``writers`` × ``each`` increments of one counter, with readers: none lost or doubled, no half-update seen."""
-    call(
-        server.url,
-        "POST",
-        "/sparql",
-        body=f"INSERT DATA {{ {COUNTER} <urn:x:n> 0 ; <urn:x:m> 0 }}",
-        headers={**AUTH, "Content-Type": "application/sparql-update"},
-    )
+    update(server.url, f"INSERT DATA {{ {COUNTER} <urn:x:n> 0 ; <urn:x:m> 0 }}")
     increment = (
         f"DELETE {{ {COUNTER} <urn:x:n> ?n ; <urn:x:m> ?m }} INSERT {{ {COUNTER} <urn:x:n> ?n1 ; "
         f"<urn:x:m> ?m1 }} WHERE {{ {COUNTER} <urn:x:n> ?n ; <urn:x:m> ?m BIND(?n + 1 AS ?n1) "
@@ -309,15 +299,7 @@ def run_concurrent_writers(server: Server, tally: Tally, *, writers: int, each: 
 
     def write(index: int) -> None:
         while done[index] < each and time.monotonic() < stop:
-            reply = call(
-                server.url,
-                "POST",
-                "/sparql",
-                body=increment,
-                source=f"127.0.3.{index + 1}",
-                headers={**AUTH, "Content-Type": "application/sparql-update"},
-                timeout=120,
-            )
+            reply = update(server.url, increment, source=f"127.0.3.{index + 1}", timeout=120)
             tally.saw(reply, "concurrent increment")
             if reply.status == 200:
                 done[index] += 1
@@ -365,24 +347,12 @@ def run_disk_faults(folder: Path, tally: Tally, backend: str | None) -> None:
     """A read-only state directory at start, and a journal that cannot be written during an update."""
     server = Server(folder / "disk", backend=backend).start()
     marker = 'INSERT DATA { <urn:x:disk> <urn:x:p> "%s" }'
-    ok = call(
-        server.url,
-        "POST",
-        "/sparql",
-        body=marker % "before",
-        headers={**AUTH, "Content-Type": "application/sparql-update"},
-    )
+    ok = update(server.url, marker % "before")
     tally.check(ok.status == 200, f"update before the disk fault: {ok.status}")
     journal = server.state_dir / "store" / "journal.jsonl"
     with read_only(journal) as done:
         if done:
-            reply = call(
-                server.url,
-                "POST",
-                "/sparql",
-                body=marker % "during",
-                headers={**AUTH, "Content-Type": "application/sparql-update"},
-            )
+            reply = update(server.url, marker % "during")
             tally.saw(reply, "update on a read-only journal")
             tally.check(
                 reply.status == 503 and b"journal" in reply.body,
@@ -395,13 +365,7 @@ def run_disk_faults(folder: Path, tally: Tally, backend: str | None) -> None:
                 headers={"Accept": "application/sparql-results+json"},
             ).json()
             tally.check(present["boolean"] is False, "a refused update is visible")
-    again = call(
-        server.url,
-        "POST",
-        "/sparql",
-        body=marker % "after",
-        headers={**AUTH, "Content-Type": "application/sparql-update"},
-    )
+    again = update(server.url, marker % "after")
     tally.check(again.status == 200, f"update after the disk fault: {again.status}")
     server.stop()
     with journal.open("ab") as handle:
@@ -414,13 +378,7 @@ def run_disk_faults(folder: Path, tally: Tally, backend: str | None) -> None:
             except RuntimeError as error:  # the journal must be read and its torn tail cannot be set aside
                 tally.check("writable" in str(error), f"unclear start error: {str(error)[-300:]}")
             else:  # a backend that need not read the journal starts; writes are then refused clearly
-                reply = call(
-                    server.url,
-                    "POST",
-                    "/sparql",
-                    body=marker % "read-only",
-                    headers={**AUTH, "Content-Type": "application/sparql-update"},
-                )
+                reply = update(server.url, marker % "read-only")
                 tally.saw(reply, "update with a read-only state folder")
                 tally.check(  # 503 naming the file that could not be written (the journal, or a store's own)
                     reply.status == 503 and b"cannot write" in reply.body,
